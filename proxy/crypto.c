@@ -1,0 +1,246 @@
+/*
+ * crypto.c: the only file that speaks OpenSSL. Hashes, constant-time
+ * comparison, randomness, wiping, and the TLS contexts of the front
+ * (server, with optional client certificates) and of the upstream
+ * (certificate pinning for panels with self-signed certificates).
+ * Callers see SSL_CTX and SSL objects as void pointers.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "sightline.h"
+
+static int	 crypto_pin_idx = -1;	/* SSL_CTX ex_data: expected fingerprint */
+
+static void
+crypto_pin_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	free(ptr);
+}
+
+void
+crypto_init(void)
+{
+	if (crypto_pin_idx != -1)
+		return;
+	crypto_pin_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
+	    crypto_pin_free);
+	if (crypto_pin_idx == -1)
+		fatalx("%s: cannot allocate OpenSSL ex_data indexes", __func__);
+}
+
+void
+crypto_sha256(const void *data, size_t len, uint8_t out[SHA256_LEN])
+{
+	unsigned int	 n = SHA256_LEN;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1)
+		fatalx("%s: EVP_Digest failed", __func__);
+}
+
+void
+crypto_sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
+{
+	uint8_t	 md[SHA256_LEN];
+
+	crypto_sha256(data, len, md);
+	hex_encode(md, sizeof(md), out);
+}
+
+/*
+ * Equal in time that depends on len only. Returns 1 when equal.
+ */
+int
+crypto_memeq(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+int
+crypto_random(void *buf, size_t len)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+}
+
+void
+crypto_wipe(void *p, size_t len)
+{
+	if (p != NULL)
+		OPENSSL_cleanse(p, len);
+}
+
+/*
+ * The first OpenSSL error in the queue, as text; the queue is cleared.
+ */
+static const char *
+crypto_errstr(void)
+{
+	static char	 buf[160];
+	unsigned long	 e = ERR_get_error();
+
+	ERR_clear_error();
+	if (e == 0)
+		return "unknown TLS error";
+	ERR_error_string_n(e, buf, sizeof(buf));
+	return buf;
+}
+
+/*
+ * A TLS server context: certificate chain and key, TLS 1.2 or later,
+ * no renegotiation. With client_ca, clients may present a certificate
+ * signed by that CA; whether one is required is the caller's business
+ * (bearer tokens remain an alternative). Returns a new SSL_CTX the caller
+ * frees with crypto_tls_free(), or NULL with a reason.
+ */
+void *
+crypto_tls_server_new(const char *cert, const char *key, const char *client_ca,
+    char *err)
+{
+	SSL_CTX			*ctx;
+	STACK_OF(X509_NAME)	*names;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		err_set(err, "TLS context: %s", crypto_errstr());
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		err_set(err, "certificate %s: %s", cert, crypto_errstr());
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		err_set(err, "key %s: %s", key, crypto_errstr());
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		err_set(err, "key %s does not match certificate %s", key, cert);
+		goto fail;
+	}
+	if (client_ca != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, client_ca, NULL) != 1 ||
+		    (names = SSL_load_client_CA_file(client_ca)) == NULL) {
+			err_set(err, "client CA %s: %s", client_ca,
+			    crypto_errstr());
+			goto fail;
+		}
+		SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_verify_depth(ctx, TLS_VERIFY_DEPTH);
+		/* Sessions must not resume across a changed client CA. */
+		SSL_CTX_set_session_id_context(ctx,
+		    (const unsigned char *)"sightline", 9);
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+void
+crypto_tls_free(void *ctx)
+{
+	SSL_CTX_free(ctx);
+}
+
+/* A new server-side SSL for one accepted connection, or NULL. */
+void *
+crypto_tls_ssl_new(void *ctx)
+{
+	return SSL_new(ctx);
+}
+
+/* Take one more reference to a TLS context. */
+void
+crypto_tls_ref(void *ctx)
+{
+	SSL_CTX_up_ref(ctx);
+}
+
+/*
+ * The common name of a client certificate that verified against the
+ * client CA. Returns 0 and fills cn, or -1 when there is no verified
+ * certificate or it has no usable CN.
+ */
+int
+crypto_tls_peer_cn(void *ssl, char *cn, size_t cnlen)
+{
+	X509		*x;
+	X509_NAME	*name;
+	int		 n;
+
+	if (ssl == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
+		return -1;
+	if ((x = SSL_get1_peer_certificate(ssl)) == NULL)
+		return -1;
+	name = X509_get_subject_name(x);
+	n = X509_NAME_get_text_by_NID(name, NID_commonName, cn, (int)cnlen);
+	X509_free(x);
+	/* Refuse truncated names and names with embedded NULs. */
+	if (n <= 0 || (size_t)n >= cnlen || strlen(cn) != (size_t)n)
+		return -1;
+	return 0;
+}
+
+/*
+ * Pinning: the chain is not validated; the leaf certificate's SHA-256
+ * must equal the configured fingerprint, and nothing else is accepted.
+ */
+static int
+crypto_pin_verify(int preverify, X509_STORE_CTX *xctx)
+{
+	const uint8_t	*want;
+	uint8_t		 md[SHA256_LEN];
+	unsigned int	 n = sizeof(md);
+	SSL		*ssl;
+	X509		*x;
+
+	if (X509_STORE_CTX_get_error_depth(xctx) > 0)
+		return 1;
+	ssl = X509_STORE_CTX_get_ex_data(xctx,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl == NULL)
+		return 0;
+	want = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), crypto_pin_idx);
+	x = X509_STORE_CTX_get_current_cert(xctx);
+	if (want == NULL || x == NULL ||
+	    X509_digest(x, EVP_sha256(), md, &n) != 1 || n != sizeof(md))
+		return 0;
+	if (!crypto_memeq(md, want, sizeof(md))) {
+		X509_STORE_CTX_set_error(xctx, X509_V_ERR_CERT_REJECTED);
+		return 0;
+	}
+	X509_STORE_CTX_set_error(xctx, X509_V_OK);
+	return 1;
+}
+
+/*
+ * Make an upstream client context accept exactly the certificate whose
+ * SHA-256 fingerprint is fp (copied; the copy lives as long as the context).
+ */
+int
+crypto_tls_pin(void *sslctx, const uint8_t fp[SHA256_LEN])
+{
+	uint8_t	*copy;
+
+	if ((copy = malloc(SHA256_LEN)) == NULL)
+		return -1;
+	memcpy(copy, fp, SHA256_LEN);
+	if (SSL_CTX_set_ex_data(sslctx, crypto_pin_idx, copy) != 1) {
+		free(copy);
+		return -1;
+	}
+	SSL_CTX_set_verify(sslctx, SSL_VERIFY_PEER, crypto_pin_verify);
+	return 0;
+}

@@ -1,0 +1,669 @@
+/*
+ * front.c: the only file that speaks evhttp. It accepts hoster
+ * connections (TLS, or plain HTTP on loopback when configured), enforces
+ * the named limits on connections, request size and time, refuses what is
+ * not a bodiless GET or HEAD, hands every request to one handler, and
+ * sends every answer, each one logged. Errors to clients are RFC 9457
+ * problem documents, built in front_problem() and nowhere else.
+ *
+ * Every connection runs through a bufferevent filter that passes bytes
+ * unchanged: it tells us when a request starts (to bound the time a
+ * client may take to send it) and when the connection is gone (to count
+ * connections), neither of which evhttp in libevent 2.1 reports.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "sightline.h"
+
+/*
+ * evhttp's own hard limits, above the configured ones: a request within
+ * them reaches our checks and gets a problem document; one beyond them
+ * gets libevent's plain error and the connection is closed.
+ */
+#define FRONT_HARD_HEADERS	(FRONT_HEADER_BYTES_MAX + FRONT_URI_BYTES_MAX)
+#define FRONT_HARD_BODY		(64 * 1024)
+#define FRONT_LISTEN_MAX	16
+
+struct front_conn {
+	struct front		*cn_front;
+	struct bufferevent	*cn_bev;	/* the filter evhttp owns */
+	struct event		*cn_timer;	/* request_timeout */
+	evutil_socket_t		 cn_fd;		/* -1 until known */
+	int			 cn_tls;
+	int			 cn_inrequest;
+};
+
+struct front {
+	struct event_base	*fr_base;
+	struct evhttp		*fr_http[2];	/* [0] plain, [1] TLS */
+	struct evconnlistener	*fr_listeners[FRONT_LISTEN_MAX];
+	size_t			 fr_nlisteners;
+	int			 fr_paused;
+	void			*fr_tls;	/* SSL_CTX, a reference */
+	front_handler_fn	 fr_handler;
+	void			*fr_arg;
+	size_t			 fr_nconns;
+	struct front_conn	**fr_byfd;	/* connections by descriptor */
+	size_t			 fr_nbyfd;
+	/* limits from the configuration */
+	size_t			 fr_max_conns;
+	size_t			 fr_max_header;
+	size_t			 fr_max_uri;
+	double			 fr_request_timeout;
+};
+
+static const struct {
+	int		 code;
+	const char	*reason;
+} front_reasons[] = {
+	{ 200, "OK" }, { 400, "Bad Request" }, { 401, "Unauthorized" },
+	{ 403, "Forbidden" }, { 404, "Not Found" },
+	{ 405, "Method Not Allowed" }, { 413, "Content Too Large" },
+	{ 414, "URI Too Long" }, { 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" }, { 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" }, { 504, "Gateway Timeout" },
+};
+
+static const char *
+front_reason(int code)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(front_reasons) / sizeof(front_reasons[0]); i++)
+		if (front_reasons[i].code == code)
+			return front_reasons[i].reason;
+	return "Unknown";
+}
+
+/* ---- connections ---- */
+
+static void
+front_pause(struct front *fr, int pause)
+{
+	size_t	 i;
+
+	if (fr->fr_paused == pause)
+		return;
+	for (i = 0; i < fr->fr_nlisteners; i++) {
+		if (pause)
+			evconnlistener_disable(fr->fr_listeners[i]);
+		else
+			evconnlistener_enable(fr->fr_listeners[i]);
+	}
+	fr->fr_paused = pause;
+	if (pause) {
+		metrics_connection(0);
+		log_warnx("max_connections (%zu) reached: accepting paused",
+		    fr->fr_max_conns);
+	}
+}
+
+static void
+front_conn_gone(void *arg)
+{
+	struct front_conn	*cn = arg;
+	struct front		*fr = cn->cn_front;
+
+	if (cn->cn_fd >= 0 && (size_t)cn->cn_fd < fr->fr_nbyfd &&
+	    fr->fr_byfd[cn->cn_fd] == cn)
+		fr->fr_byfd[cn->cn_fd] = NULL;
+	event_free(cn->cn_timer);
+	free(cn);
+	fr->fr_nconns--;
+	metrics_connection(-1);
+	if (fr->fr_nconns < fr->fr_max_conns)
+		front_pause(fr, 0);
+}
+
+/* The client took longer than request_timeout to send its request. */
+static void
+front_conn_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct front_conn	*cn = arg;
+
+	log_info("request_timeout: closing a connection that did not send "
+	    "its request in time");
+	/* evhttp sees the end of the stream and frees the connection. */
+	if (cn->cn_fd >= 0)
+		shutdown(cn->cn_fd, SHUT_RDWR);
+}
+
+static void
+front_conn_register(struct front *fr, struct front_conn *cn)
+{
+	struct front_conn	**p;
+	size_t			 n;
+
+	cn->cn_fd = bufferevent_getfd(cn->cn_bev);
+	if (cn->cn_fd < 0)
+		return;
+	if ((size_t)cn->cn_fd >= fr->fr_nbyfd) {
+		n = (size_t)cn->cn_fd * 2 + 16;
+		if ((p = reallocarray(fr->fr_byfd, n, sizeof(*p))) == NULL)
+			return;
+		memset(p + fr->fr_nbyfd, 0, (n - fr->fr_nbyfd) * sizeof(*p));
+		fr->fr_byfd = p;
+		fr->fr_nbyfd = n;
+	}
+	fr->fr_byfd[cn->cn_fd] = cn;
+}
+
+/* Pass bytes through unchanged; note when a request begins. */
+static enum bufferevent_filter_result
+front_filter_in(struct evbuffer *src, struct evbuffer *dst,
+    ev_ssize_t limit, enum bufferevent_flush_mode mode, void *arg)
+{
+	struct front_conn	*cn = arg;
+	struct front		*fr = cn->cn_front;
+	struct timeval		 tv;
+
+	if (evbuffer_get_length(src) == 0)
+		return BEV_NEED_MORE;
+	if (cn->cn_fd < 0)
+		front_conn_register(fr, cn);
+	if (!cn->cn_inrequest) {
+		cn->cn_inrequest = 1;
+		tv.tv_sec = (time_t)fr->fr_request_timeout;
+		tv.tv_usec = (suseconds_t)((fr->fr_request_timeout -
+		    (double)tv.tv_sec) * 1e6);
+		evtimer_add(cn->cn_timer, &tv);
+	}
+	evbuffer_add_buffer(dst, src);
+	return BEV_OK;
+}
+
+static struct bufferevent *
+front_newconn(struct event_base *base, void *arg, int tls)
+{
+	struct front		*fr = arg;
+	struct front_conn	*cn;
+	struct bufferevent	*under = NULL, *bev;
+	void			*ssl;
+
+	if ((cn = calloc(1, sizeof(*cn))) == NULL)
+		return NULL;
+	cn->cn_front = fr;
+	cn->cn_fd = -1;
+	cn->cn_tls = tls;
+	if ((cn->cn_timer = evtimer_new(base, front_conn_timeout, cn)) == NULL)
+		goto fail;
+	if (tls) {
+		if ((ssl = crypto_tls_ssl_new(fr->fr_tls)) == NULL)
+			goto fail;
+		under = bufferevent_openssl_socket_new(base, -1, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	} else
+		under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (under == NULL)
+		goto fail;
+	bev = bufferevent_filter_new(under, front_filter_in, NULL,
+	    BEV_OPT_CLOSE_ON_FREE, front_conn_gone, cn);
+	if (bev == NULL) {
+		bufferevent_free(under);
+		goto fail;
+	}
+	cn->cn_bev = bev;
+	fr->fr_nconns++;
+	metrics_connection(1);
+	if (fr->fr_nconns >= fr->fr_max_conns)
+		front_pause(fr, 1);
+	return bev;
+fail:
+	if (cn->cn_timer != NULL)
+		event_free(cn->cn_timer);
+	free(cn);
+	return NULL;
+}
+
+static struct bufferevent *
+front_newconn_plain(struct event_base *base, void *arg)
+{
+	return front_newconn(base, arg, 0);
+}
+
+static struct bufferevent *
+front_newconn_tls(struct event_base *base, void *arg)
+{
+	return front_newconn(base, arg, 1);
+}
+
+static struct front_conn *
+front_conn_of(struct front *fr, struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev;
+	evutil_socket_t			 fd;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return NULL;
+	fd = bufferevent_getfd(bev);
+	if (fd < 0 || (size_t)fd >= fr->fr_nbyfd || fr->fr_byfd[fd] == NULL ||
+	    fr->fr_byfd[fd]->cn_bev != bev)
+		return NULL;
+	return fr->fr_byfd[fd];
+}
+
+/* ---- answers ---- */
+
+static void
+front_body_free(const void *data, size_t len, void *arg)
+{
+	free(arg);
+}
+
+/* Query values whose names look like secrets are not logged. */
+static void
+front_log_target(const struct front_req *fq, char *out, size_t outlen)
+{
+	static const char *const secret[] = {
+		"token", "key", "pass", "secret", "auth", "hash", "ticket",
+		"sig", "cred", NULL
+	};
+	const char	*q = fq->fq_query, *amp, *eq;
+	size_t		 n, i;
+	int		 hide;
+
+	strlcpy(out, fq->fq_path, outlen);
+	if (q == NULL)
+		return;
+	strlcat(out, "?", outlen);
+	while (*q != '\0') {
+		amp = q + strcspn(q, "&");
+		eq = memchr(q, '=', (size_t)(amp - q));
+		n = (size_t)((eq != NULL ? eq : amp) - q);
+		hide = 0;
+		for (i = 0; secret[i] != NULL; i++) {
+			size_t	 sl = strlen(secret[i]), j;
+
+			for (j = 0; j + sl <= n && !hide; j++)
+				hide = strncasecmp(q + j, secret[i], sl) == 0;
+		}
+		if (hide && eq != NULL) {
+			char	 name[128];
+
+			snprintf(name, sizeof(name), "%.*s=REDACTED", (int)n, q);
+			strlcat(out, name, outlen);
+		} else {
+			char	 item[512];
+
+			snprintf(item, sizeof(item), "%.*s", (int)(amp - q), q);
+			strlcat(out, item, outlen);
+		}
+		q = amp;
+		if (*q == '&') {
+			strlcat(out, "&", outlen);
+			q++;
+		}
+	}
+}
+
+static void
+front_req_free(struct front_req *fq)
+{
+	free(fq->fq_path);
+	free(fq->fq_query);
+	free(fq);
+}
+
+/*
+ * Send the answer to fq and free fq. body (may be NULL) is stolen: it was
+ * allocated with malloc and is freed once sent. Every request is answered
+ * exactly once, through here.
+ */
+void
+front_reply(struct front_req *fq, int status, const char *ctype, char *body,
+    size_t len)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(
+				    fq->fq_req);
+	struct evbuffer		*out = evhttp_request_get_output_buffer(
+				    fq->fq_req);
+	char			 target[FRONT_URI_BYTES_MAX + 64];
+	char			 peer[64] = "-";
+	char			*addr = NULL;
+	ev_uint16_t		 port;
+	struct evhttp_connection *evcon;
+	struct bufferevent	*bev;
+
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (body != NULL && len > 0) {
+		if (evbuffer_add_reference(out, body, len, front_body_free,
+		    body) == -1)
+			free(body);
+	} else
+		free(body);
+	if ((evcon = evhttp_request_get_connection(fq->fq_req)) != NULL) {
+		evhttp_connection_get_peer(evcon, &addr, &port);
+		if (addr != NULL)
+			strlcpy(peer, addr, sizeof(peer));
+	}
+	front_log_target(fq, target, sizeof(target));
+	log_info("request %s %s %s %s %d %zu %.1fms", peer,
+	    fq->fq_hoster != NULL ? fq->fq_hoster : "-", fq->fq_method, target,
+	    status, len, (mono_now() - fq->fq_start) * 1000);
+	metrics_request(status);
+	/*
+	 * A filter bufferevent only moves output that was added while
+	 * writing was enabled; evhttp enables writing after queueing the
+	 * answer. Answers sent from outside the request callback (after an
+	 * upstream call) would wait forever without this flush. The
+	 * reference keeps bev valid if evhttp closes the connection.
+	 */
+	bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	if (bev != NULL)
+		bufferevent_incref(bev);
+	evhttp_send_reply(fq->fq_req, status, front_reason(status), NULL);
+	if (bev != NULL) {
+		bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
+		bufferevent_decref(bev);
+	}
+	front_req_free(fq);
+}
+
+/*
+ * An RFC 9457 problem document: type is a short slug naming the problem
+ * ("upstream-timeout"), the detail says precisely what went wrong.
+ */
+void
+front_problem(struct front_req *fq, int status, const char *type,
+    const char *fmt, ...)
+{
+	char		 detail[1024], uri[128];
+	char		*body;
+	va_list		 ap;
+	json_t		*doc;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(uri, sizeof(uri), "urn:sightline:problem:%s", type);
+	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", uri, "title",
+	    front_reason(status), "status", status, "detail", detail);
+	if (doc == NULL || !utf8_valid(detail, strlen(detail)))
+		body = strdup("{\"status\":500,\"title\":\"Internal Server "
+		    "Error\",\"type\":\"urn:sightline:problem:internal\"}");
+	else
+		body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS |
+		    JSON_ENSURE_ASCII);
+	json_decref(doc);
+	front_reply(fq, status, "application/problem+json", body,
+	    body != NULL ? strlen(body) : 0);
+}
+
+void
+front_add_header(struct front_req *fq, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(fq->fq_req), name,
+	    value);
+}
+
+/* A request header, or NULL. Borrowed for the life of the request. */
+const char *
+front_header(struct front_req *fq, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(fq->fq_req),
+	    name);
+}
+
+/* The CN of the client's verified certificate, if it sent one. */
+int
+front_peer_cn(struct front_req *fq, char *cn, size_t len)
+{
+	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev;
+
+	if (fq->fq_conn == NULL || !fq->fq_conn->cn_tls ||
+	    (evcon = evhttp_request_get_connection(fq->fq_req)) == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (bev = bufferevent_get_underlying(bev)) == NULL)
+		return -1;
+	return crypto_tls_peer_cn(bufferevent_openssl_get_ssl(bev), cn, len);
+}
+
+/* ---- requests ---- */
+
+static size_t
+front_header_bytes(struct evhttp_request *req)
+{
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
+	struct evkeyval		*kv;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(kv, h, next)
+		n += strlen(kv->key) + strlen(kv->value) + 4;
+	return n;
+}
+
+static const char *
+front_method(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	}
+	return "OTHER";
+}
+
+static void
+front_request(struct evhttp_request *req, void *arg)
+{
+	struct front		*fr = arg;
+	struct front_req	*fq;
+	struct front_conn	*cn;
+	const char		*uri = evhttp_request_get_uri(req), *q, *te;
+	const char		*cl;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+
+	if ((cn = front_conn_of(fr, req)) != NULL) {
+		cn->cn_inrequest = 0;
+		evtimer_del(cn->cn_timer);
+	}
+	if ((fq = calloc(1, sizeof(*fq))) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	fq->fq_req = req;
+	fq->fq_front = fr;
+	fq->fq_conn = cn;
+	fq->fq_start = mono_now();
+	fq->fq_method = front_method(cmd);
+	fq->fq_head = cmd == EVHTTP_REQ_HEAD;
+	q = strchr(uri, '?');
+	fq->fq_path = q != NULL ? strndup(uri, (size_t)(q - uri)) :
+	    strdup(uri);
+	fq->fq_query = q != NULL ? strdup(q + 1) : NULL;
+	if (fq->fq_path == NULL || (q != NULL && fq->fq_query == NULL)) {
+		front_problem(fq, 500, "internal", "out of memory");
+		return;
+	}
+	if (strlen(uri) > fr->fr_max_uri) {
+		front_problem(fq, 414, "uri-too-long", "the request target is "
+		    "longer than max_uri_bytes (%zu)", fr->fr_max_uri);
+		return;
+	}
+	if (front_header_bytes(req) > fr->fr_max_header) {
+		front_problem(fq, 431, "headers-too-large", "the request "
+		    "headers are larger than max_header_bytes (%zu)",
+		    fr->fr_max_header);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		front_add_header(fq, "Allow", "GET, HEAD");
+		front_problem(fq, 405, "method-not-allowed", "sightline is "
+		    "read-only: %s is refused, only GET and HEAD are served",
+		    fq->fq_method);
+		return;
+	}
+	cl = front_header(fq, "Content-Length");
+	te = front_header(fq, "Transfer-Encoding");
+	if ((cl != NULL && strcmp(cl, "0") != 0) || te != NULL ||
+	    evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0) {
+		front_problem(fq, 413, "body-refused", "request bodies are "
+		    "refused: sightline only serves GET and HEAD");
+		return;
+	}
+	if (uri[0] != '/') {
+		front_problem(fq, 400, "bad-target", "the request target must "
+		    "be a path starting with /");
+		return;
+	}
+	fr->fr_handler(fq, fr->fr_arg);
+}
+
+/* ---- set-up ---- */
+
+static struct evhttp *
+front_http(struct front *fr, int tls)
+{
+	struct evhttp	*http;
+
+	if ((http = evhttp_new(fr->fr_base)) == NULL)
+		return NULL;
+	evhttp_set_gencb(http, front_request, fr);
+	evhttp_set_bevcb(http, tls ? front_newconn_tls : front_newconn_plain,
+	    fr);
+	/* All methods reach front_request, which answers 405 itself. */
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_max_headers_size(http, FRONT_HARD_HEADERS);
+	evhttp_set_max_body_size(http, FRONT_HARD_BODY);
+	evhttp_set_default_content_type(http, "application/json");
+	return http;
+}
+
+/*
+ * Apply the limits of cf and the TLS context tls (a new reference is
+ * taken; NULL when no listener uses TLS). Used at start and on reload;
+ * the listen addresses themselves only change with a restart.
+ */
+void
+front_configure(struct front *fr, const struct conf *cf, void *tls)
+{
+	struct timeval	 tv;
+	int		 i;
+
+	fr->fr_max_conns = cf->cf_max_connections;
+	fr->fr_max_header = cf->cf_max_header_bytes;
+	fr->fr_max_uri = cf->cf_max_uri_bytes;
+	fr->fr_request_timeout = cf->cf_request_timeout;
+	tv.tv_sec = (time_t)cf->cf_idle_timeout;
+	tv.tv_usec = (suseconds_t)((cf->cf_idle_timeout -
+	    (double)tv.tv_sec) * 1e6);
+	for (i = 0; i < 2; i++)
+		if (fr->fr_http[i] != NULL)
+			evhttp_set_timeout_tv(fr->fr_http[i], &tv);
+	if (tls != NULL)
+		crypto_tls_ref(tls);
+	crypto_tls_free(fr->fr_tls);
+	fr->fr_tls = tls;
+	front_pause(fr, fr->fr_nconns >= fr->fr_max_conns);
+}
+
+/*
+ * Listen on every address of cf. handler(fq, arg) is called for each
+ * request that passed the checks here. Returns NULL with a reason.
+ */
+struct front *
+front_new(struct event_base *base, const struct conf *cf, void *tls,
+    front_handler_fn handler, void *arg, char *err)
+{
+	struct front			*fr;
+	struct evhttp_bound_socket	*bound;
+	size_t				 i;
+	int				 t;
+
+	if ((fr = calloc(1, sizeof(*fr))) == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	fr->fr_base = base;
+	fr->fr_handler = handler;
+	fr->fr_arg = arg;
+	for (i = 0; i < cf->cf_nlisten; i++) {
+		const struct conf_listen	*li = &cf->cf_listen[i];
+
+		t = li->li_tls ? 1 : 0;
+		if (fr->fr_nlisteners == FRONT_LISTEN_MAX) {
+			err_set(err, "more than %d listen addresses",
+			    FRONT_LISTEN_MAX);
+			goto fail;
+		}
+		if (fr->fr_http[t] == NULL &&
+		    (fr->fr_http[t] = front_http(fr, t)) == NULL) {
+			err_set(err, "out of memory");
+			goto fail;
+		}
+		bound = evhttp_bind_socket_with_handle(fr->fr_http[t],
+		    li->li_address, (ev_uint16_t)li->li_port);
+		if (bound == NULL) {
+			err_set(err, "cannot listen on %s port %d: %s",
+			    li->li_address, li->li_port, strerror(errno));
+			goto fail;
+		}
+		fr->fr_listeners[fr->fr_nlisteners++] =
+		    evhttp_bound_socket_get_listener(bound);
+		log_info("listening on %s port %d (%s)", li->li_address,
+		    li->li_port, li->li_tls ? "https" : "plain http");
+	}
+	front_configure(fr, cf, tls);
+	return fr;
+fail:
+	front_free(fr);
+	return NULL;
+}
+
+void
+front_free(struct front *fr)
+{
+	int	 i;
+
+	if (fr == NULL)
+		return;
+	/* evhttp frees its listeners first: front_pause() must not see them. */
+	fr->fr_nlisteners = 0;
+	for (i = 0; i < 2; i++)
+		if (fr->fr_http[i] != NULL)
+			evhttp_free(fr->fr_http[i]);
+	crypto_tls_free(fr->fr_tls);
+	free(fr->fr_byfd);
+	free(fr);
+}

@@ -1,0 +1,334 @@
+/*
+ * inventory.c: one panel's records as the hoster may see them. Built once
+ * per refresh: each normalized record goes through the panel's policy, is
+ * serialized once, and its visible addresses go into lookup indexes, so
+ * that a request costs a hash lookup and a copy, never a scan or a policy
+ * run. Only addresses that survive the policy are indexed: a lookup never
+ * reveals more than a listing would.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sightline.h"
+
+#define INV_DUMP_FLAGS	(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
+
+struct inv_slot {
+	char		*is_key;	/* NULL: empty */
+	size_t		*is_recs;	/* indexes into inv_recs */
+	size_t		 is_n;
+};
+
+struct inv_index {
+	struct inv_slot	*ix_slots;
+	size_t		 ix_size;	/* a power of two */
+	size_t		 ix_used;
+};
+
+static uint64_t
+inv_hash(const char *s)
+{
+	uint64_t	 h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct inv_index *
+inv_index_new(size_t expect)
+{
+	struct inv_index	*ix;
+	size_t			 size = 16;
+
+	while (size < expect * 2)
+		size *= 2;
+	if ((ix = calloc(1, sizeof(*ix))) == NULL)
+		return NULL;
+	if ((ix->ix_slots = calloc(size, sizeof(*ix->ix_slots))) == NULL) {
+		free(ix);
+		return NULL;
+	}
+	ix->ix_size = size;
+	return ix;
+}
+
+static void
+inv_index_free(struct inv_index *ix)
+{
+	size_t	 i;
+
+	if (ix == NULL)
+		return;
+	for (i = 0; i < ix->ix_size; i++) {
+		free(ix->ix_slots[i].is_key);
+		free(ix->ix_slots[i].is_recs);
+	}
+	free(ix->ix_slots);
+	free(ix);
+}
+
+static struct inv_slot *
+inv_index_slot(const struct inv_index *ix, const char *key)
+{
+	size_t	 i = (size_t)inv_hash(key) & (ix->ix_size - 1);
+
+	while (ix->ix_slots[i].is_key != NULL &&
+	    strcmp(ix->ix_slots[i].is_key, key) != 0)
+		i = (i + 1) & (ix->ix_size - 1);
+	return &ix->ix_slots[i];
+}
+
+static int
+inv_index_grow(struct inv_index *ix)
+{
+	struct inv_index	 bigger;
+	struct inv_slot		*s;
+	size_t			 i;
+
+	bigger.ix_size = ix->ix_size * 2;
+	bigger.ix_used = ix->ix_used;
+	if ((bigger.ix_slots = calloc(bigger.ix_size,
+	    sizeof(*bigger.ix_slots))) == NULL)
+		return -1;
+	for (i = 0; i < ix->ix_size; i++) {
+		if (ix->ix_slots[i].is_key == NULL)
+			continue;
+		s = inv_index_slot(&bigger, ix->ix_slots[i].is_key);
+		*s = ix->ix_slots[i];
+	}
+	free(ix->ix_slots);
+	*ix = bigger;
+	return 0;
+}
+
+/* Add record rec under key, once. Returns 0, or -1 when out of memory. */
+static int
+inv_index_add(struct inv_index *ix, const char *key, size_t rec)
+{
+	struct inv_slot	*s;
+	size_t		*r;
+
+	if ((ix->ix_used + 1) * 2 > ix->ix_size && inv_index_grow(ix) == -1)
+		return -1;
+	s = inv_index_slot(ix, key);
+	if (s->is_key == NULL) {
+		if ((s->is_key = strdup(key)) == NULL)
+			return -1;
+		ix->ix_used++;
+	} else if (s->is_n > 0 && s->is_recs[s->is_n - 1] == rec)
+		return 0;
+	if ((r = reallocarray(s->is_recs, s->is_n + 1, sizeof(*r))) == NULL)
+		return -1;
+	r[s->is_n++] = rec;
+	s->is_recs = r;
+	return 0;
+}
+
+/* Index the MACs and IP addresses the hoster can see in a redacted record. */
+static int
+inv_index_record(struct inventory *inv, const json_t *red, size_t i)
+{
+	char		 canon[ADDR_IP_LEN], host[ADDR_IP_LEN];
+	char		 mac[ADDR_MAC_LEN + 1];
+	const char	*s;
+	json_t		*ifc, *ip;
+	size_t		 j, k;
+
+	json_array_foreach(json_object_get(red, "interfaces"), j, ifc) {
+		s = json_string_value(json_object_get(ifc, "mac"));
+		if (s != NULL && addr_mac_canon(s, mac) == 0 &&
+		    inv_index_add(inv->inv_bymac, mac, i) == -1)
+			return -1;
+		json_array_foreach(json_object_get(ifc, "ips"), k, ip) {
+			s = json_string_value(ip);
+			if (s == NULL || addr_ip_canon(s, canon, sizeof(canon),
+			    ADDR_PREFIX_OK) == -1)
+				continue;
+			addr_ip_host(canon, host, sizeof(host));
+			if (inv_index_add(inv->inv_byip, host, i) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+inv_record_cmp(const void *a, const void *b)
+{
+	const struct inv_record	*ra = a, *rb = b;
+
+	return strcmp(ra->ir_id, rb->ir_id);
+}
+
+/* Nodes, with how many records each holds, through the node policy. */
+static int
+inv_nodes(struct inventory *inv, struct policy *po, char *err)
+{
+	json_t		*n, *red, *out;
+	const char	*name;
+	size_t		 i, j, count;
+
+	if ((out = json_array()) == NULL)
+		goto oom;
+	json_array_foreach(inv->inv_nodes_raw, i, n) {
+		name = json_string_value(json_object_get(n, "name"));
+		count = 0;
+		for (j = 0; name != NULL && j < inv->inv_nrecs; j++)
+			if (inv->inv_recs[j].ir_node != NULL &&
+			    strcmp(inv->inv_recs[j].ir_node, name) == 0)
+				count++;
+		json_object_set_new(n, "vps_count", json_integer(
+		    (json_int_t)count));
+		if (policy_apply(po, &po->po_node, n, &red, NULL, NULL, err) ==
+		    -1) {
+			err_prefix(err, "node %s: ", name != NULL ? name : "?");
+			json_decref(out);
+			return -1;
+		}
+		if (red != NULL && json_array_append_new(out, red) == -1)
+			goto oom;
+	}
+	inv->inv_nodes = out;
+	if ((inv->inv_nodes_json = json_dumps(out, INV_DUMP_FLAGS)) == NULL)
+		goto oom;
+	inv->inv_nodes_len = strlen(inv->inv_nodes_json);
+	return 0;
+oom:
+	err_set(err, "out of memory");
+	return -1;
+}
+
+/*
+ * Build the inventory of panel from its normalized records and nodes
+ * (both stolen) with policy po. Returns a new inventory (free with
+ * inventory_free()), or NULL with a reason: one record the policy fails
+ * on fails the whole inventory, so nothing unredacted can slip through.
+ */
+struct inventory *
+inventory_build(const char *panel, json_t *records, json_t *nodes,
+    struct policy *po, char *err)
+{
+	struct inventory	*inv;
+	struct inv_record	*r;
+	json_t			*rec, *red;
+	size_t			 i, n = json_array_size(records);
+
+	if ((inv = calloc(1, sizeof(*inv))) == NULL ||
+	    (inv->inv_panel = strdup(panel)) == NULL ||
+	    (n > 0 && (inv->inv_recs = calloc(n, sizeof(*r))) == NULL) ||
+	    (inv->inv_byip = inv_index_new(n * 2)) == NULL ||
+	    (inv->inv_bymac = inv_index_new(n * 2)) == NULL) {
+		err_set(err, "out of memory");
+		json_decref(records);
+		json_decref(nodes);
+		inventory_free(inv);
+		return NULL;
+	}
+	inv->inv_nodes_raw = nodes;
+	strlcpy(inv->inv_policy, po->po_digest, sizeof(inv->inv_policy));
+	inv->inv_time = time(NULL);
+	json_array_foreach(records, i, rec) {
+		r = &inv->inv_recs[inv->inv_nrecs];
+		r->ir_raw = json_incref(rec);
+		r->ir_id = json_string_value(json_object_get(rec, "id"));
+		r->ir_node = json_string_value(json_object_get(rec, "node"));
+		inv->inv_nrecs++;
+		if (r->ir_id == NULL) {
+			err_set(err, "a record has no id");
+			goto fail;
+		}
+	}
+	json_decref(records);
+	records = NULL;
+	qsort(inv->inv_recs, inv->inv_nrecs, sizeof(*r), inv_record_cmp);
+	for (i = 0; i < inv->inv_nrecs; i++) {
+		r = &inv->inv_recs[i];
+		if (i > 0 && strcmp(r->ir_id, inv->inv_recs[i - 1].ir_id) == 0) {
+			err_set(err, "two records have the id %s", r->ir_id);
+			goto fail;
+		}
+		if (policy_apply(po, &po->po_record, r->ir_raw, &red, NULL, NULL,
+		    err) == -1) {
+			err_prefix(err, "record %s: ", r->ir_id);
+			goto fail;
+		}
+		if (red == NULL && (red = json_object()) == NULL)
+			goto oom;
+		r->ir_json = json_dumps(red, INV_DUMP_FLAGS);
+		if (r->ir_json == NULL ||
+		    inv_index_record(inv, red, i) == -1) {
+			json_decref(red);
+			goto oom;
+		}
+		r->ir_len = strlen(r->ir_json);
+		json_decref(red);
+	}
+	if (inv_nodes(inv, po, err) == -1)
+		goto fail;
+	return inv;
+oom:
+	err_set(err, "out of memory");
+fail:
+	json_decref(records);
+	inventory_free(inv);
+	return NULL;
+}
+
+void
+inventory_free(struct inventory *inv)
+{
+	size_t	 i;
+
+	if (inv == NULL)
+		return;
+	for (i = 0; i < inv->inv_nrecs; i++) {
+		json_decref(inv->inv_recs[i].ir_raw);
+		free(inv->inv_recs[i].ir_json);
+	}
+	free(inv->inv_recs);
+	json_decref(inv->inv_nodes);
+	json_decref(inv->inv_nodes_raw);
+	free(inv->inv_nodes_json);
+	inv_index_free(inv->inv_byip);
+	inv_index_free(inv->inv_bymac);
+	free(inv->inv_panel);
+	free(inv);
+}
+
+/* The record with this id, or NULL. */
+const struct inv_record *
+inventory_find(const struct inventory *inv, const char *id)
+{
+	struct inv_record	 key;
+
+	key.ir_id = id;
+	return bsearch(&key, inv->inv_recs, inv->inv_nrecs,
+	    sizeof(*inv->inv_recs), inv_record_cmp);
+}
+
+/*
+ * The records holding address key (canonical: an IP without prefix, or a
+ * MAC). Fills out with up to max borrowed records; returns how many there
+ * are in all.
+ */
+size_t
+inventory_lookup(const struct inventory *inv, enum inv_key kind,
+    const char *key, const struct inv_record **out, size_t max)
+{
+	const struct inv_slot	*s;
+	size_t			 i;
+
+	s = inv_index_slot(kind == INV_IP ? inv->inv_byip : inv->inv_bymac,
+	    key);
+	if (s->is_key == NULL)
+		return 0;
+	for (i = 0; i < s->is_n && i < max; i++)
+		out[i] = &inv->inv_recs[s->is_recs[i]];
+	return s->is_n;
+}

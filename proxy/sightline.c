@@ -1,0 +1,187 @@
+/*
+ * sightline: the command-line tool, for both sides; see sightline(1).
+ *
+ *   sightline check-policy [-p plugin] [-s section] POLICY SAMPLE.json
+ *   sightline token [-H]
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sightline.h"
+
+#define TOKEN_BYTES	32
+#define TRACE_VALUE_MAX	72	/* characters of a value shown per field */
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: sightline check-policy [-p plugin] [-s section] POLICY "
+	    "SAMPLE.json\n"
+	    "       sightline token [-H]\n"
+	    "       sightline version\n");
+	exit(2);
+}
+
+static void
+trace_field(void *arg, const char *path, const char *action, const json_t *v)
+{
+	const char	*section = arg;
+	char		*text;
+
+	/* Tables are described by their fields; show leaves only. */
+	if ((json_is_object(v) || json_is_array(v)) &&
+	    strcmp(action, "keep") != 0 && strncmp(action, "drop", 4) != 0)
+		return;
+	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+	    JSON_ENSURE_ASCII);
+	printf("%-48s %-22s %.*s%s\n", path[0] != '\0' ? path : section,
+	    action, TRACE_VALUE_MAX, text != NULL ? text : "?",
+	    text != NULL && strlen(text) > TRACE_VALUE_MAX ? "..." : "");
+	free(text);
+}
+
+static int
+cmd_check_policy(int argc, char *argv[])
+{
+	const struct plugin		*pl = &plugin_proxmox;
+	const struct policy_rule	*rule;
+	const char			*section = "record";
+	struct policy			*po;
+	json_error_t			 jerr;
+	json_t				*doc, *out;
+	char				 err[ERR_MAX];
+	int				 ch, rc = 1;
+
+	while ((ch = getopt(argc, argv, "p:s:")) != -1) {
+		switch (ch) {
+		case 'p':
+			if ((pl = plugin_find(optarg)) == NULL) {
+				fprintf(stderr, "sightline: no plugin \"%s\" "
+				    "(known: %s)\n", optarg, plugin_names());
+				return 1;
+			}
+			break;
+		case 's':
+			section = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		usage();
+	if ((po = policy_load(argv[0], pl, POLICY_MEMORY, POLICY_INSTRUCTIONS,
+	    err)) == NULL) {
+		fprintf(stderr, "sightline: %s\n", err);
+		return 1;
+	}
+	if (strcmp(section, "record") == 0)
+		rule = &po->po_record;
+	else if (strcmp(section, "node") == 0)
+		rule = &po->po_node;
+	else if ((rule = policy_native(po, section)) == NULL) {
+		fprintf(stderr, "sightline: %s: no section \"%s\" (record, node, "
+		    "or a native endpoint the policy names)\n", argv[0],
+		    section);
+		goto done;
+	}
+	if ((doc = json_load_file(argv[1], JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		fprintf(stderr, "sightline: %s:%d:%d: %s\n", argv[1], jerr.line,
+		    jerr.column, jerr.text);
+		goto done;
+	}
+	printf("%-48s %-22s %s\n", "FIELD", "ACTION", "VALUE");
+	if (policy_apply(po, rule, doc, &out, trace_field, (void *)section,
+	    err) == -1) {
+		fprintf(stderr, "sightline: the policy fails on %s: %s\n",
+		    argv[1], err);
+		json_decref(doc);
+		goto done;
+	}
+	printf("\nwhat the hoster gets:\n");
+	if (out == NULL)
+		printf("nothing\n");
+	else
+		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	printf("\n");
+	json_decref(out);
+	json_decref(doc);
+	rc = 0;
+done:
+	policy_free(po);
+	return rc;
+}
+
+static int
+cmd_token(int argc, char *argv[])
+{
+	uint8_t	 raw[TOKEN_BYTES];
+	char	 token[2 * TOKEN_BYTES + 1], line[1024];
+	char	 hash[SHA256_HEX_LEN + 1];
+	int	 ch, fromstdin = 0;
+
+	while ((ch = getopt(argc, argv, "H")) != -1) {
+		switch (ch) {
+		case 'H':
+			fromstdin = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (fromstdin) {
+		if (fgets(line, sizeof(line), stdin) == NULL) {
+			fprintf(stderr, "sightline: no token on standard "
+			    "input\n");
+			return 1;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		auth_token_hash(line, hash);
+		crypto_wipe(line, sizeof(line));
+		printf("%s\n", hash);
+		return 0;
+	}
+	if (crypto_random(raw, sizeof(raw)) == -1) {
+		fprintf(stderr, "sightline: no randomness available\n");
+		return 1;
+	}
+	hex_encode(raw, sizeof(raw), token);
+	auth_token_hash(token, hash);
+	printf("token:        %s\n", token);
+	printf("token_sha256: %s\n", hash);
+	fprintf(stderr, "Give the token to the hoster over a safe channel; "
+	    "put only token_sha256 in sightline.conf.\n");
+	crypto_wipe(raw, sizeof(raw));
+	crypto_wipe(token, sizeof(token));
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	log_init(0);
+	crypto_init();
+	if (argc < 2)
+		usage();
+	argc--;
+	argv++;
+	if (strcmp(argv[0], "check-policy") == 0)
+		return cmd_check_policy(argc, argv);
+	if (strcmp(argv[0], "token") == 0)
+		return cmd_token(argc, argv);
+	if (strcmp(argv[0], "version") == 0) {
+		printf("sightline %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	usage();
+}

@@ -1,0 +1,548 @@
+/*
+ * sightline.h: the table of contents. Every module's structures, limits
+ * and functions, grouped by the file that holds them. Library headers
+ * (libevent, libcurl, Lua, OpenSSL) stay in their one boundary file;
+ * jansson's json_t is the core's data type and appears everywhere.
+ */
+#ifndef SIGHTLINE_H
+#define SIGHTLINE_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#ifndef __dead
+#define __dead		__attribute__((__noreturn__))
+#endif
+
+/*
+ * Limits. Every size, count and time has a name here and a line in
+ * sightline.conf(5) when it can be configured (the _MAX is then the
+ * highest value the configuration accepts).
+ */
+#define ERR_MAX			256	/* a reason given back to a caller */
+#define SHA256_LEN		32
+#define SHA256_HEX_LEN		64
+#define LUA_FILE_MAX		(1024 * 1024)	/* policy or configuration file */
+#define CREDENTIALS_MAX		4096	/* panel credentials file */
+#define PANEL_NAME_MAX		32
+#define HOSTER_NAME_MAX		64
+#define TLS_VERIFY_DEPTH	4	/* client certificate chains */
+#define JSON_DEPTH_MAX		64	/* nesting of documents we accept */
+
+#define FRONT_CONNECTIONS	1024
+#define FRONT_CONNECTIONS_MAX	65536
+#define FRONT_HEADER_BYTES	8192	/* request line and headers */
+#define FRONT_HEADER_BYTES_MAX	65536
+#define FRONT_URI_BYTES		2048
+#define FRONT_URI_BYTES_MAX	8192
+#define FRONT_IDLE_TIMEOUT	60	/* seconds without a byte */
+#define FRONT_REQUEST_TIMEOUT	10	/* seconds to send a whole request */
+
+#define POLICY_MEMORY		(16 * 1024 * 1024)
+#define POLICY_MEMORY_MAX	(1024 * 1024 * 1024)
+#define POLICY_INSTRUCTIONS	1000000	/* per hook call and for loading */
+#define POLICY_INSTRUCTIONS_MAX	1000000000
+
+#define PANEL_REFRESH		300	/* seconds between inventories */
+#define PANEL_MIN_REFRESH	10	/* ?fresh=1 refetches at most this often */
+#define PANEL_RECORDS		100000	/* VPSes per panel */
+#define PANEL_RECORDS_MAX	1000000
+
+#define UPSTREAM_CONCURRENCY	16
+#define UPSTREAM_CONCURRENCY_MAX 256
+#define UPSTREAM_CONNECT_TIMEOUT 5
+#define UPSTREAM_TRANSFER_TIMEOUT 30	/* one whole transfer */
+#define UPSTREAM_BODY		(32 * 1024 * 1024)
+#define UPSTREAM_BODY_MAX	(1024 * 1024 * 1024)
+
+struct event_base;
+struct plugin;
+
+/* util.c */
+#ifndef HAVE_STRLCPY
+size_t		 strlcpy(char *, const char *, size_t);
+#endif
+#ifndef HAVE_STRLCAT
+size_t		 strlcat(char *, const char *, size_t);
+#endif
+#ifndef HAVE_STRTONUM
+long long	 strtonum(const char *, long long, long long, const char **);
+#endif
+void		 err_set(char *, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
+void		 err_prefix(char *, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
+struct buf {
+	char		*b_data;
+	size_t		 b_len;
+	size_t		 b_cap;
+	int		 b_oom;
+};
+void		 buf_init(struct buf *);
+void		 buf_add(struct buf *, const void *, size_t);
+void		 buf_addstr(struct buf *, const char *);
+void		 buf_printf(struct buf *, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
+void		 buf_addjson(struct buf *, const json_t *);
+char		*buf_take(struct buf *, size_t *);
+void		 buf_free(struct buf *);
+int		 utf8_valid(const char *, size_t);
+void		 hex_encode(const uint8_t *, size_t, char *);
+int		 hex_decode(const char *, uint8_t *, size_t, int);
+double		 mono_now(void);
+char		*file_read(const char *, size_t, size_t *, char *);
+int		 file_check_private(const char *, char *);
+int		 path_resolve(const char *, const char *, char *, size_t);
+void		 path_dir(const char *, char *, size_t);
+
+/* log.c */
+void		 log_init(int);
+int		 log_open(const char *, char *);
+void		 log_close(void);
+void		 log_setverbose(int);
+int		 log_getverbose(void);
+void		 log_warn(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+void		 log_warnx(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+void		 log_info(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+void		 log_debug(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+__dead void	 fatal(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+__dead void	 fatalx(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+
+/* crypto.c */
+void		 crypto_init(void);
+void		 crypto_sha256(const void *, size_t, uint8_t[SHA256_LEN]);
+void		 crypto_sha256_hex(const void *, size_t,
+		    char[SHA256_HEX_LEN + 1]);
+int		 crypto_memeq(const void *, const void *, size_t);
+int		 crypto_random(void *, size_t);
+void		 crypto_wipe(void *, size_t);
+void		*crypto_tls_server_new(const char *, const char *,
+		    const char *, char *);
+void		 crypto_tls_free(void *);
+void		*crypto_tls_ssl_new(void *);
+void		 crypto_tls_ref(void *);
+int		 crypto_tls_peer_cn(void *, char *, size_t);
+int		 crypto_tls_pin(void *, const uint8_t[SHA256_LEN]);
+
+/* addr.c */
+#define ADDR_MAC_LEN	17
+#define ADDR_IP_LEN	(46 + 4)	/* INET6_ADDRSTRLEN and "/128" */
+#define ADDR_PREFIX_OK	0x01
+int		 addr_mac_canon(const char *, char[ADDR_MAC_LEN + 1]);
+int		 addr_ip_canon(const char *, char *, size_t, int);
+void		 addr_ip_host(const char *, char *, size_t);
+int		 addr_ip_is_local(const char *);
+int		 addr_mac_is_null(const char *);
+
+/* sandbox.c */
+#define SANDBOX_DATA	0	/* configuration: no library at all */
+#define SANDBOX_POLICY	1	/* policies: the safe libraries, hooks */
+struct sandbox;
+struct sandbox	*sandbox_new(int, size_t, uint64_t, char *);
+void		 sandbox_free(struct sandbox *);
+void		 sandbox_fail_after(struct sandbox *, long);
+size_t		 sandbox_memory(const struct sandbox *);
+json_t		*sandbox_run(struct sandbox *, const char *, const char *,
+		    size_t, char *);
+json_t		*sandbox_run_file(struct sandbox *, const char *, char *);
+int		 sandbox_hook_valid(const struct sandbox *, json_int_t);
+int		 sandbox_hook_call(struct sandbox *, int, const json_t *,
+		    const char *, char *, size_t, json_t **, char *);
+
+/* policy.c */
+enum policy_action {
+	POLICY_DROP,
+	POLICY_KEEP,
+	POLICY_TABLE,		/* rules for the fields below */
+	POLICY_HOOK		/* a Lua function decides */
+};
+
+struct policy_rule {
+	enum policy_action	 pr_action;
+	int			 pr_hook;	/* POLICY_HOOK: Lua reference */
+	char			*pr_name;	/* field name in the parent table */
+	struct policy_rule	*pr_children;	/* POLICY_TABLE, sorted by name */
+	size_t			 pr_nchildren;
+	struct policy_rule	*pr_any;	/* POLICY_TABLE: "*" */
+};
+
+struct policy_native {
+	char			*pn_endpoint;	/* a plugin endpoint pattern */
+	struct policy_rule	 pn_rule;
+};
+
+struct policy {
+	char			*po_path;
+	char			 po_digest[SHA256_HEX_LEN + 1];	/* of the file */
+	struct sandbox		*po_sb;
+	struct policy_rule	 po_record;
+	struct policy_rule	 po_node;
+	struct policy_native	*po_native;
+	size_t			 po_nnative;
+};
+
+typedef void (*policy_trace_fn)(void *, const char *, const char *,
+    const json_t *);
+struct policy	*policy_load(const char *, const struct plugin *, size_t,
+		    uint64_t, char *);
+void		 policy_free(struct policy *);
+const struct policy_rule *policy_native(const struct policy *, const char *);
+const char	*policy_action_name(enum policy_action);
+int		 policy_apply(struct policy *, const struct policy_rule *,
+		    const json_t *, json_t **, policy_trace_fn, void *, char *);
+
+/* conf.c */
+struct conf_listen {
+	char		*li_address;
+	int		 li_port;
+	int		 li_tls;
+};
+
+struct conf_hoster {
+	char		*ho_name;
+	uint8_t		 ho_token[SHA256_LEN];	/* SHA-256 of the bearer token */
+	int		 ho_has_token;
+	char		*ho_pve_token_id;	/* USER@REALM!TOKENID, or NULL */
+	char		*ho_cert_cn;		/* client certificate CN, or NULL */
+};
+
+struct conf_panel {
+	char			*pc_name;
+	const struct plugin	*pc_plugin;
+	char			*pc_url;	/* no trailing slash */
+	char			*pc_credentials;	/* path */
+	char			*pc_secret;	/* its first line; wiped on free */
+	char			*pc_ca_file;
+	uint8_t			 pc_fingerprint[SHA256_LEN];
+	int			 pc_pinned;
+	char			*pc_policy;	/* path */
+	double			 pc_refresh;
+	double			 pc_min_refresh;
+	int			 pc_concurrency;
+	double			 pc_connect_timeout;
+	double			 pc_timeout;
+	size_t			 pc_max_body;
+	size_t			 pc_max_records;
+	json_t			*pc_options;	/* plugin options, checked by it */
+};
+
+struct conf {
+	char			*cf_path;
+	struct conf_listen	*cf_listen;
+	size_t			 cf_nlisten;
+	char			*cf_tls_cert;
+	char			*cf_tls_key;
+	char			*cf_client_ca;
+	struct conf_hoster	*cf_hosters;
+	size_t			 cf_nhosters;
+	struct conf_panel	*cf_panels;
+	size_t			 cf_npanels;
+	char			*cf_log;
+	size_t			 cf_max_connections;
+	size_t			 cf_max_header_bytes;
+	size_t			 cf_max_uri_bytes;
+	double			 cf_idle_timeout;
+	double			 cf_request_timeout;
+	size_t			 cf_policy_memory;
+	uint64_t		 cf_policy_instructions;
+};
+
+struct conf	*conf_load(const char *, char **);
+void		 conf_free(struct conf *);
+
+/* upstream.c */
+enum upstream_error {
+	UPSTREAM_OK,
+	UPSTREAM_CONNECT,
+	UPSTREAM_TLS,
+	UPSTREAM_TIMEOUT,
+	UPSTREAM_TOOBIG,
+	UPSTREAM_TRUNCATED,
+	UPSTREAM_NOANSWER,
+	UPSTREAM_PROTOCOL,
+	UPSTREAM_NOMEM
+};
+
+struct upstream_reply {
+	int			 ur_status;	/* HTTP status, 0 if none */
+	enum upstream_error	 ur_error;
+	const char		*ur_errmsg;
+	const char		*ur_content_type;	/* may be NULL */
+	const char		*ur_body;	/* NUL-terminated, borrowed */
+	size_t			 ur_len;
+	double			 ur_seconds;
+};
+
+typedef void (*upstream_cb)(const struct upstream_reply *, void *);
+struct upstream;
+struct upstream_req;
+void		 upstream_global_init(void);
+void		 upstream_global_cleanup(void);
+struct upstream	*upstream_new(struct event_base *, const char *,
+		    const struct conf_panel *, const char *, const char *,
+		    const char *, char *);
+void		 upstream_free(struct upstream *);
+struct upstream_req *upstream_get(struct upstream *, const char *, int,
+		    upstream_cb, void *);
+void		 upstream_cancel(struct upstream_req *);
+size_t		 upstream_queued(const struct upstream *);
+const char	*upstream_strerror(enum upstream_error);
+
+/* fetch.c */
+enum reply_kind {
+	REPLY_JSON,		/* 2xx with a JSON body */
+	REPLY_STATUS,		/* any other status; json set if the body is */
+	REPLY_HTML,		/* an HTML page, whatever the status */
+	REPLY_NOTJSON,		/* 2xx, but the body does not parse */
+	REPLY_TRANSPORT		/* no usable answer: see error */
+};
+
+struct reply {
+	enum reply_kind		 rp_kind;
+	int			 rp_status;
+	enum upstream_error	 rp_error;
+	json_t			*rp_json;	/* owned by the reply */
+	char			 rp_why[ERR_MAX];	/* for people */
+};
+
+struct fetch;
+struct fetch_group;
+typedef void (*fetch_done_fn)(struct fetch *, void *);
+void		 reply_parse(const struct upstream_reply *, struct reply *);
+void		 reply_clear(struct reply *);
+struct fetch	*fetch_new(const struct plugin *, const char *, const json_t *,
+		    size_t, fetch_done_fn, void *);
+void		 fetch_free(struct fetch *);
+int		 fetch_start_live(struct fetch *, struct upstream *);
+int		 fetch_run_canned(struct fetch *, const json_t *);
+struct fetch_group *fetch_group(struct fetch *, const char *);
+int		 fetch_group_put(struct fetch_group *, const char *, json_t *);
+const json_t	*fetch_group_docs(const struct fetch_group *);
+int		 fetch_get(struct fetch *, struct fetch_group *, const char *);
+int		 fetch_add_node(struct fetch *, json_t *);
+const char	*fetch_panel(const struct fetch *);
+const json_t	*fetch_options(const struct fetch *);
+const char	*fetch_error(const struct fetch *);
+json_t		*fetch_take_records(struct fetch *);
+json_t		*fetch_take_nodes(struct fetch *);
+double		 fetch_seconds(const struct fetch *);
+int		 fetch_failure_status(const struct fetch *);
+size_t		 fetch_requests(const struct fetch *);
+
+/* plugin.c, plugins/ */
+struct native_route {
+	const char	*nr_endpoint;		/* the allow-listed pattern */
+	char		 nr_path[FRONT_URI_BYTES_MAX];	/* for the upstream */
+};
+
+/*
+ * A panel plugin: a const table, compiled in. Hooks MUST NOT keep
+ * pointers to their arguments past the call unless they say so, and MUST
+ * NOT block: all I/O goes through fetch_get().
+ */
+struct plugin {
+	const char	*pl_name;
+	/* The path the API lives under; upstream paths are relative to it. */
+	const char	*pl_api_root;
+	/* The i-th allow-listed native endpoint pattern; NULL past the end. */
+	const char	*(*pl_endpoint)(size_t);
+	/*
+	 * Check the first line of the credentials file. MUST return 0, or
+	 * -1 with a reason that does not quote the secret.
+	 */
+	int		(*pl_credentials)(const char *, char *);
+	/*
+	 * How the secret travels: fill a new "Name: value" header and/or a
+	 * new query fragment (either may stay NULL). Caller wipes and frees.
+	 */
+	int		(*pl_auth)(const char *, char **, char **, char *);
+	/* Check the panel's options table. MUST return 0 or -1 with reason. */
+	int		(*pl_options)(const json_t *, char *);
+	/* Start an inventory: MUST issue its first calls with fetch_get(). */
+	int		(*pl_inventory)(struct fetch *, char *);
+	/*
+	 * A reply to fetch_get(f, g, path) arrived (g is NULL for top-level
+	 * calls). MAY issue further calls and store documents in g. Returns
+	 * 0, or -1 with a reason to abandon the whole inventory.
+	 */
+	int		(*pl_fetched)(struct fetch *, struct fetch_group *,
+			    const char *, const struct reply *, char *);
+	/*
+	 * Every call of group g answered; docs holds what pl_fetched stored
+	 * (borrowed). Sets *rec to a new normalized record (schema v1), or to
+	 * NULL when the group makes no record. Returns 0, or -1 with reason.
+	 */
+	int		(*pl_record)(struct fetch *, const json_t *, json_t **,
+			    char *);
+	/*
+	 * Map a hoster's native path (below the API root) and raw query onto
+	 * an allow-listed endpoint. MUST refuse anything else, returning -1
+	 * with a reason; on success fills route with the upstream path.
+	 */
+	int		(*pl_native_route)(const char *, const char *,
+			    struct native_route *, char *);
+};
+
+const struct plugin *plugin_find(const char *);
+const char	*plugin_names(void);
+extern const struct plugin plugin_proxmox;
+
+/* inventory.c */
+struct inv_record {
+	const char	*ir_id;		/* borrowed from ir_raw */
+	const char	*ir_node;	/* borrowed from ir_raw, may be NULL */
+	json_t		*ir_raw;	/* the normalized record */
+	char		*ir_json;	/* the redacted record, serialized */
+	size_t		 ir_len;
+};
+
+struct inv_index;
+
+struct inventory {
+	char			*inv_panel;
+	struct inv_record	*inv_recs;	/* sorted by id */
+	size_t			 inv_nrecs;
+	json_t			*inv_nodes_raw;	/* normalized node objects */
+	json_t			*inv_nodes;	/* redacted node objects */
+	char			*inv_nodes_json;
+	size_t			 inv_nodes_len;
+	struct inv_index	*inv_byip;
+	struct inv_index	*inv_bymac;
+	time_t			 inv_time;	/* when the refresh finished */
+	double			 inv_seconds;	/* how long it took */
+	size_t			 inv_requests;
+	char			 inv_policy[SHA256_HEX_LEN + 1];
+};
+
+enum inv_key { INV_IP, INV_MAC };
+struct inventory *inventory_build(const char *, json_t *, json_t *,
+		    struct policy *, char *);
+void		 inventory_free(struct inventory *);
+const struct inv_record *inventory_find(const struct inventory *,
+		    const char *);
+size_t		 inventory_lookup(const struct inventory *, enum inv_key,
+		    const char *, const struct inv_record **, size_t);
+
+/* panel.c */
+struct panel_waiter;
+typedef void (*panel_refreshed_fn)(void *);
+
+struct panel {
+	struct conf_panel	*pa_conf;	/* borrowed from the state */
+	const struct plugin	*pa_plugin;
+	struct policy		*pa_policy;
+	struct upstream		*pa_upstream;
+	struct event_base	*pa_base;
+	struct inventory	*pa_inv;	/* NULL until the first refresh */
+	struct fetch		*pa_fetch;	/* the refresh in flight */
+	struct event		*pa_timer;
+	double			 pa_last_start;	/* monotonic */
+	double			 pa_last_end;
+	char			 pa_last_error[ERR_MAX];	/* "" if none */
+	int			 pa_last_status;	/* HTTP status for it */
+	int			 pa_stopped;
+	TAILQ_HEAD(, panel_waiter) pa_waiters;
+};
+
+struct panel	*panel_new(struct event_base *, struct conf_panel *,
+		    struct conf *, char *);
+void		 panel_free(struct panel *);
+int		 panel_adopt(struct panel *, const struct panel *, char *);
+void		 panel_start(struct panel *);
+void		 panel_stop(struct panel *);
+void		 panel_wake(struct panel *);
+int		 panel_refresh(struct panel *, panel_refreshed_fn, void *);
+void		 panel_unwait(struct panel *, void *);
+
+/* state.c */
+struct state {
+	int			 st_refs;
+	struct conf		*st_conf;
+	void			*st_tls;	/* SSL_CTX, NULL without TLS */
+	struct panel		**st_panels;
+	size_t			 st_npanels;
+	struct panel		*st_root;	/* the Proxmox panel at /api2/json */
+};
+
+struct state	*state_new(struct event_base *, const char *, char **);
+void		 state_ref(struct state *);
+void		 state_unref(struct state *);
+struct panel	*state_panel(const struct state *, const char *);
+int		 state_adopt(struct state *, const struct state *, char *);
+void		 state_start(struct state *);
+void		 state_stop(struct state *);
+
+/* metrics.c */
+void		 metrics_request(int);
+void		 metrics_upstream(const char *, int, enum upstream_error,
+		    double);
+void		 metrics_refresh(const char *, int, double, size_t);
+void		 metrics_policy_error(const char *);
+void		 metrics_connection(int);
+char		*metrics_render(const struct panel *const *, size_t, size_t *);
+void		 metrics_reset(void);
+
+/* front.c */
+struct front;
+struct front_conn;
+struct evhttp_request;
+
+/* One hoster request, from front_request() to front_reply(). */
+struct front_req {
+	struct evhttp_request	*fq_req;
+	struct front		*fq_front;
+	struct front_conn	*fq_conn;	/* NULL if unknown */
+	const char		*fq_method;	/* "GET", "HEAD", ... */
+	int			 fq_head;
+	char			*fq_path;	/* raw, without the query */
+	char			*fq_query;	/* raw, or NULL */
+	const char		*fq_hoster;	/* who, once authenticated */
+	double			 fq_start;
+};
+
+typedef void (*front_handler_fn)(struct front_req *, void *);
+struct front	*front_new(struct event_base *, const struct conf *, void *,
+		    front_handler_fn, void *, char *);
+void		 front_configure(struct front *, const struct conf *, void *);
+void		 front_free(struct front *);
+void		 front_reply(struct front_req *, int, const char *, char *,
+		    size_t);
+void		 front_problem(struct front_req *, int, const char *,
+		    const char *, ...)
+		    __attribute__((__format__(printf, 4, 5)));
+void		 front_add_header(struct front_req *, const char *,
+		    const char *);
+const char	*front_header(struct front_req *, const char *);
+int		 front_peer_cn(struct front_req *, char *, size_t);
+
+/* api.c */
+void		 api_handle(struct front_req *, void *);
+void		 api_set_state(struct state *);
+void		 api_shutdown(void);
+
+/* auth.c */
+struct auth_identity {
+	const struct conf_hoster *ai_hoster;	/* NULL: nobody */
+	const char		*ai_method;	/* "bearer", "pve-token", "cert" */
+};
+int		 auth_bearer(const struct conf *, const char *,
+		    struct auth_identity *);
+int		 auth_pve_token(const struct conf *, const char *,
+		    struct auth_identity *);
+int		 auth_cert(const struct conf *, const char *,
+		    struct auth_identity *);
+void		 auth_token_hash(const char *, char[SHA256_HEX_LEN + 1]);
+
+#endif /* SIGHTLINE_H */
