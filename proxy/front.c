@@ -400,6 +400,11 @@ front_problem(struct front_req *fq, int status, const char *type,
 	snprintf(uri, sizeof(uri), "urn:sightline:problem:%s", type);
 	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", uri, "title",
 	    front_reason(status), "status", status, "detail", detail);
+	/* Proxmox clients (proxmoxer) read "data" of every answer, errors too. */
+	if (doc != NULL && fq->fq_path != NULL &&
+	    (strncmp(fq->fq_path, "/native/", 8) == 0 ||
+	    strncmp(fq->fq_path, "/api2/", 6) == 0))
+		json_object_set_new(doc, "data", json_null());
 	if (doc == NULL || !utf8_valid(detail, strlen(detail)))
 		body = strdup("{\"status\":500,\"title\":\"Internal Server "
 		    "Error\",\"type\":\"urn:sightline:problem:internal\"}");

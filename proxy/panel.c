@@ -14,7 +14,14 @@
 
 #include "sightline.h"
 
-#define PANEL_RETRY	30	/* seconds before retrying a failed refresh */
+/*
+ * A failed refresh is retried after PANEL_RETRY_MIN seconds, doubling on
+ * each further failure up to PANEL_RETRY_MAX (and never later than the
+ * refresh interval): a panel that comes up after sightlined is seen
+ * within a second, a panel that is down is not hammered.
+ */
+#define PANEL_RETRY_MIN	1
+#define PANEL_RETRY_MAX	30
 
 struct panel_waiter {
 	TAILQ_ENTRY(panel_waiter) pw_entry;
@@ -23,6 +30,7 @@ struct panel_waiter {
 };
 
 static void	panel_tick(evutil_socket_t, short, void *);
+static void	panel_retry(struct panel *);
 
 /*
  * A new panel from its configuration (borrowed: it must outlive the
@@ -168,6 +176,7 @@ panel_fetched(struct fetch *f, void *arg)
 	pa->pa_inv = inv;
 	pa->pa_last_error[0] = '\0';
 	pa->pa_last_status = 0;
+	pa->pa_retry = 0;
 	log_info("%s: inventory of %zu VPSes on %zu nodes in %.2f s "
 	    "(%zu calls)", pa->pa_conf->pc_name, inv->inv_nrecs,
 	    json_array_size(inv->inv_nodes), secs, inv->inv_requests);
@@ -179,10 +188,21 @@ panel_fetched(struct fetch *f, void *arg)
 failed:
 	log_warnx("%s: %s", pa->pa_conf->pc_name, pa->pa_last_error);
 	metrics_refresh(pa->pa_conf->pc_name, 0, secs, 0);
-	panel_schedule(pa, pa->pa_conf->pc_refresh < PANEL_RETRY ?
-	    pa->pa_conf->pc_refresh : PANEL_RETRY);
+	panel_retry(pa);
 	fetch_free(f);
 	panel_wake(pa);
+}
+
+/* Schedule the next try after a failed refresh. */
+static void
+panel_retry(struct panel *pa)
+{
+	pa->pa_retry = pa->pa_retry == 0 ? PANEL_RETRY_MIN : pa->pa_retry * 2;
+	if (pa->pa_retry > PANEL_RETRY_MAX)
+		pa->pa_retry = PANEL_RETRY_MAX;
+	if (pa->pa_retry > pa->pa_conf->pc_refresh)
+		pa->pa_retry = pa->pa_conf->pc_refresh;
+	panel_schedule(pa, pa->pa_retry);
 }
 
 /* Start a refresh unless one is in flight. Returns 0, or -1 (error set). */
@@ -201,7 +221,7 @@ panel_begin(struct panel *pa)
 		strlcpy(pa->pa_last_error, "refresh failed: out of memory",
 		    sizeof(pa->pa_last_error));
 		pa->pa_last_status = 500;
-		panel_schedule(pa, PANEL_RETRY);
+		panel_retry(pa);
 		return -1;
 	}
 	if (fetch_start_live(pa->pa_fetch, pa->pa_upstream) == -1) {
@@ -210,7 +230,7 @@ panel_begin(struct panel *pa)
 		pa->pa_last_status = 500;
 		fetch_free(pa->pa_fetch);
 		pa->pa_fetch = NULL;
-		panel_schedule(pa, PANEL_RETRY);
+		panel_retry(pa);
 		return -1;
 	}
 	return 0;

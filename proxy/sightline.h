@@ -450,6 +450,7 @@ struct panel {
 	struct event		*pa_timer;
 	double			 pa_last_start;	/* monotonic */
 	double			 pa_last_end;
+	double			 pa_retry;	/* last retry delay, 0 if ok */
 	char			 pa_last_error[ERR_MAX];	/* "" if none */
 	int			 pa_last_status;	/* HTTP status for it */
 	int			 pa_stopped;
