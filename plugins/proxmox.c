@@ -523,13 +523,15 @@ pve_disk(const char *val, double *total)
 		if (strcmp(key, "size") == 0 && pve_size_gb(item, &gb) == 0) {
 			json_decref(size);
 			size = pve_number(gb);
-			*total += gb;
 		}
 	}
 	if (vol[0] == '\0' || strcmp(vol, "none") == 0) {
 		json_decref(size);
 		return NULL;
 	}
+	/* Only now: a cdrom's "size=" may come before its "media=". */
+	if (json_is_number(size))
+		*total += json_number_value(size);
 	/* "storage:volume", or a device path passed through. */
 	if (vol[0] != '/' && (colon = strchr(vol, ':')) != NULL) {
 		storage = json_stringn(vol, (size_t)(colon - vol));

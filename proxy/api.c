@@ -489,6 +489,14 @@ api_v1(struct state *st, struct front_req *fq, int may_refresh)
 	const char		*path = fq->fq_path;
 	int			 lookup = strcmp(path, "/v1/lookup") == 0;
 
+	/* Route first: an unknown path is 404, ready or not. */
+	if (!lookup && strcmp(path, "/v1/vps") != 0 &&
+	    strcmp(path, "/v1/nodes") != 0 &&
+	    (strncmp(path, "/v1/vps/", 8) != 0 || path[8] == '\0')) {
+		front_problem(fq, 404, "not-found", "no such endpoint: %s",
+		    path);
+		return;
+	}
 	if (api_params(fq, lookup ? p_lookup : p_fresh, v) == -1)
 		return;
 	if (v[0][0] != '\0' && strcmp(v[0], "1") != 0 &&
@@ -508,11 +516,8 @@ api_v1(struct state *st, struct front_req *fq, int may_refresh)
 		api_one(st, fq, path + 8);
 	else if (lookup)
 		api_lookup(st, fq, v[1], v[2]);
-	else if (strcmp(path, "/v1/nodes") == 0)
-		api_nodes(st, fq);
 	else
-		front_problem(fq, 404, "not-found", "no such endpoint: %s",
-		    path);
+		api_nodes(st, fq);
 }
 
 /* ---- native ---- */
@@ -674,6 +679,11 @@ api_handle(struct front_req *fq, void *arg)
 	size_t		 n;
 	int		 native;
 
+	if (st == NULL) {	/* after api_shutdown() */
+		front_problem(fq, 503, "shutting-down", "sightlined is "
+		    "shutting down");
+		return;
+	}
 	if (strcmp(path, "/healthz") == 0) {
 		api_health(st, fq);
 		return;

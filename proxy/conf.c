@@ -12,11 +12,13 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sightline.h"
 
@@ -294,6 +296,9 @@ conf_parse_listen(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 		return;
 	if (json_array_size(list) == 0)
 		conf_error(cx, "listen", "needs at least one address");
+	if (json_array_size(list) > FRONT_LISTEN_MAX)
+		conf_error(cx, "listen", "more than %d addresses",
+		    FRONT_LISTEN_MAX);
 	if ((cf->cf_listen = calloc(json_array_size(list) + 1,
 	    sizeof(*cf->cf_listen))) == NULL)
 		fatalx("%s: out of memory", __func__);
@@ -402,6 +407,34 @@ conf_valid_pve_token_id(const char *s)
 	return 1;
 }
 
+/*
+ * A credential names one hoster: the same token, Proxmox token id or
+ * certificate name on two hosters would let the first silently win.
+ */
+static void
+conf_hoster_unique(struct conf_ctx *cx, const struct conf *cf, const char *p)
+{
+	const struct conf_hoster	*ho = &cf->cf_hosters[cf->cf_nhosters - 1];
+	const struct conf_hoster	*o;
+	size_t				 j;
+
+	for (j = 0; j + 1 < cf->cf_nhosters; j++) {
+		o = &cf->cf_hosters[j];
+		if (ho->ho_has_token && o->ho_has_token &&
+		    memcmp(ho->ho_token, o->ho_token, SHA256_LEN) == 0)
+			conf_error(cx, p, "token_sha256 is also hosters[%zu]'s",
+			    j + 1);
+		if (ho->ho_pve_token_id != NULL && o->ho_pve_token_id != NULL &&
+		    strcmp(ho->ho_pve_token_id, o->ho_pve_token_id) == 0)
+			conf_error(cx, p, "pve_token_id is also hosters[%zu]'s",
+			    j + 1);
+		if (ho->ho_cert_cn != NULL && o->ho_cert_cn != NULL &&
+		    strcmp(ho->ho_cert_cn, o->ho_cert_cn) == 0)
+			conf_error(cx, p, "cert_cn is also hosters[%zu]'s",
+			    j + 1);
+	}
+}
+
 static void
 conf_parse_hosters(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 {
@@ -468,7 +501,7 @@ conf_parse_hosters(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 			    !conf_valid_pve_token_id(ho->ho_pve_token_id))
 				conf_error(cx, p, "pve_token_id must look like "
 				    "USER@REALM!TOKENID");
-			if (!ho->ho_has_token)
+			if (json_object_get(e, "token_sha256") == NULL)
 				conf_error(cx, p, "pve_token_id needs "
 				    "token_sha256: the secret is the token");
 		}
@@ -481,6 +514,7 @@ conf_parse_hosters(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 		if (!ho->ho_has_token && ho->ho_cert_cn == NULL &&
 		    json_object_get(e, "token_sha256") == NULL)
 			conf_error(cx, p, "needs token_sha256 or cert_cn");
+		conf_hoster_unique(cx, cf, p);
 	}
 }
 
@@ -524,7 +558,7 @@ conf_check_url(struct conf_ctx *cx, const char *p, char *url)
 	memcpy(h, host, n);
 	h[n] = '\0';
 	if (!https && !conf_is_loopback(h) && strcmp(h, "localhost") != 0)
-		conf_error(cx, p, "url: plain http would send the panel "
+		conf_error(cx, p, "plain http would send the panel "
 		    "credentials in clear; use https (http is only allowed to "
 		    "a loopback address)");
 	/* The plugin appends its API root: no trailing slash. */
@@ -588,6 +622,10 @@ conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
 		}
 	}
 	pc->pc_ca_file = conf_path(cx, e, p, "ca_file", 0);
+	if (pc->pc_ca_file != NULL && access(pc->pc_ca_file, R_OK) == -1) {
+		conf_keypath(kp, sizeof(kp), p, "ca_file");
+		conf_error(cx, kp, "%s: %s", pc->pc_ca_file, strerror(errno));
+	}
 	if (json_object_get(e, "fingerprint") != NULL &&
 	    (s = conf_string(cx, e, p, "fingerprint", NULL)) != NULL) {
 		if (hex_decode(s, pc->pc_fingerprint, SHA256_LEN, 1) == -1)

@@ -97,7 +97,13 @@ reply_parse(const struct upstream_reply *u, struct reply *r)
 	    JSON_REJECT_DUPLICATES, &jerr);
 	if (u->ur_status < 200 || u->ur_status > 299) {
 		r->rp_kind = REPLY_STATUS;
-		err_set(r->rp_why, "the panel answered %d", u->ur_status);
+		if (u->ur_status == 401 || u->ur_status == 403)
+			err_set(r->rp_why, "the panel answered %d: it refused "
+			    "sightline's credentials or permissions",
+			    u->ur_status);
+		else
+			err_set(r->rp_why, "the panel answered %d",
+			    u->ur_status);
 		return;
 	}
 	if (r->rp_json == NULL) {

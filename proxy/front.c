@@ -40,7 +40,6 @@
  */
 #define FRONT_HARD_HEADERS	(FRONT_HEADER_BYTES_MAX + FRONT_URI_BYTES_MAX)
 #define FRONT_HARD_BODY		(64 * 1024)
-#define FRONT_LISTEN_MAX	16
 
 struct front_conn {
 	struct front		*cn_front;

@@ -360,6 +360,9 @@ policy_child(const struct policy_rule *r, const char *key)
 {
 	struct policy_rule	 k, *found;
 
+	/* bsearch() with a NULL base is undefined, even for no elements. */
+	if (r->pr_nchildren == 0)
+		return r->pr_any;
 	k.pr_name = (char *)(uintptr_t)key;
 	found = bsearch(&k, r->pr_children, r->pr_nchildren,
 	    sizeof(*r->pr_children), policy_rule_cmp);

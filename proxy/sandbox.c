@@ -72,9 +72,16 @@ sandbox_count(lua_State *L, lua_Debug *ar)
 
 	lua_getallocf(L, (void **)&sb);
 	sb->sb_used += SANDBOX_HOOK_STEP;
-	if (sb->sb_used > sb->sb_budget)
-		luaL_error(L, "instruction budget of %llu exceeded",
-		    (unsigned long long)sb->sb_budget);
+	if (sb->sb_used > sb->sb_budget) {
+		/*
+		 * Fail at every instruction from now on, so that code which
+		 * catches the error with pcall cannot run on.
+		 */
+		lua_sethook(L, sandbox_count, LUA_MASKCOUNT, 1);
+		/* lua_pushfstring knows %I, not %llu. */
+		luaL_error(L, "instruction budget of %I exceeded",
+		    (lua_Integer)sb->sb_budget);
+	}
 }
 
 /* Message handler: the error text plus a traceback. */
@@ -110,6 +117,7 @@ sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char *err)
 	lua_pushcfunction(L, sandbox_msgh);		/* [fn args... h] */
 	lua_insert(L, base);				/* [h fn args...] */
 	sb->sb_used = 0;
+	lua_sethook(L, sandbox_count, LUA_MASKCOUNT, SANDBOX_HOOK_STEP);
 	if (lua_pcall(L, nargs, nresults, base) != LUA_OK) {
 		msg = lua_tostring(L, -1);
 		if (msg == NULL)
@@ -254,7 +262,8 @@ sandbox_table(struct sandbox *sb, int idx, int depth, const char *path,
 	size_t		 nstr = 0, nint = 0, klen;
 	const char	*k;
 
-	if (!lua_checkstack(L, 3)) {
+	/* [k v], then [ref fn] when v is a function (sandbox_tojson). */
+	if (!lua_checkstack(L, 4)) {
 		err_set(err, "%s: Lua stack exhausted", path);
 		return NULL;
 	}
@@ -449,12 +458,19 @@ sandbox_run(struct sandbox *sb, const char *name, const char *buf, size_t len,
 	snprintf(chunkname, sizeof(chunkname), "@%s", name);
 	if (luaL_loadbufferx(L, buf, len, chunkname, "t") != LUA_OK) {
 		err_set(err, "%s", lua_tostring(L, -1));
+		/* Binary chunk and memory errors carry no file name. */
+		if (err != NULL && strncmp(err, name, strlen(name)) != 0)
+			err_prefix(err, "%s: ", name);
 		lua_settop(L, top);
 		return NULL;
 	}						/* [runner chunk] */
 	lua_pushboolean(L, sb->sb_mode == SANDBOX_DATA);	/* [runner chunk b] */
-	if (sandbox_pcall(sb, 2, 1, err) == -1)
+	if (sandbox_pcall(sb, 2, 1, err) == -1) {
+		/* Memory errors skip the handler and carry no position. */
+		if (err != NULL && strncmp(err, name, strlen(name)) != 0)
+			err_prefix(err, "%s: ", name);
 		goto done;
+	}
 	if (sb->sb_mode == SANDBOX_POLICY && lua_type(L, -1) != LUA_TTABLE) {
 		err_set(err, "%s: the policy must end with \"return { ... }\"",
 		    name);
@@ -586,8 +602,9 @@ sandbox_hook_call(struct sandbox *sb, int ref, const json_t *value,
 	lua_pushlightuserdata(L, (void *)(uintptr_t)path);	/* [t fn v p] */
 	if (sandbox_pcall(sb, 3, 2, err) == -1)
 		goto done;				/* [action newvalue] */
-	if ((a = lua_tostring(L, -2)) == NULL || lua_type(L, -2) !=
-	    LUA_TSTRING) {
+	/* Check the type first: lua_tostring() turns a number into a string. */
+	if (lua_type(L, -2) != LUA_TSTRING ||
+	    (a = lua_tostring(L, -2)) == NULL) {
 		err_set(err, "hook returned a %s instead of an action name",
 		    luaL_typename(L, -2));
 		goto done;

@@ -126,6 +126,8 @@ cmd_token(int argc, char *argv[])
 	uint8_t	 raw[TOKEN_BYTES];
 	char	 token[2 * TOKEN_BYTES + 1], line[1024];
 	char	 hash[SHA256_HEX_LEN + 1];
+	char	*tok;
+	size_t	 n;
 	int	 ch, fromstdin = 0;
 
 	while ((ch = getopt(argc, argv, "H")) != -1) {
@@ -145,8 +147,19 @@ cmd_token(int argc, char *argv[])
 			    "input\n");
 			return 1;
 		}
+		/* As the daemon reads "Bearer TOKEN": spaces around it do
+		 * not count. */
 		line[strcspn(line, "\r\n")] = '\0';
-		auth_token_hash(line, hash);
+		for (tok = line; *tok == ' '; tok++)
+			;
+		for (n = strlen(tok); n > 0 && tok[n - 1] == ' '; n--)
+			tok[n - 1] = '\0';
+		if (*tok == '\0') {
+			fprintf(stderr, "sightline: no token on standard "
+			    "input\n");
+			return 1;
+		}
+		auth_token_hash(tok, hash);
 		crypto_wipe(line, sizeof(line));
 		printf("%s\n", hash);
 		return 0;

@@ -35,6 +35,7 @@
 #define TLS_VERIFY_DEPTH	4	/* client certificate chains */
 #define JSON_DEPTH_MAX		64	/* nesting of documents we accept */
 
+#define FRONT_LISTEN_MAX	16	/* listen addresses */
 #define FRONT_CONNECTIONS	1024
 #define FRONT_CONNECTIONS_MAX	65536
 #define FRONT_HEADER_BYTES	8192	/* request line and headers */

@@ -60,13 +60,21 @@ static void
 reload(struct daemon *d)
 {
 	struct state	*st;
-	char		*errors;
+	char		*errors, *line, *next;
 	char		 err[ERR_MAX];
 
 	log_info("reloading %s", d->d_path);
 	if ((st = state_new(d->d_base, d->d_path, &errors)) == NULL) {
-		log_warnx("reload failed, the running configuration stays:\n%s",
-		    errors != NULL ? errors : "out of memory");
+		log_warnx("reload failed, the running configuration stays");
+		/* One log line per error: the log masks control characters. */
+		for (line = errors; line != NULL && *line != '\0';
+		    line = next) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			log_warnx("reload: %s", line);
+		}
+		if (errors == NULL)
+			log_warnx("reload: out of memory");
 		free(errors);
 		return;
 	}
@@ -97,7 +105,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	switch (sig) {
 	case SIGHUP:
-		reload(d);
+		if (d->d_state != NULL)	/* NULL once stopping */
+			reload(d);
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -112,6 +121,7 @@ main(int argc, char *argv[])
 {
 	struct daemon	 d;
 	struct event	*sig[3];
+	struct timeval	 tv;
 	char		*errors;
 	char		 err[ERR_MAX];
 	int		 ch, check = 0, i;
@@ -179,6 +189,12 @@ main(int argc, char *argv[])
 	event_base_dispatch(d.d_base);
 
 	api_shutdown();
+	d.d_state = NULL;
+	/* Let the answers api_shutdown() queued reach their clients. */
+	tv.tv_sec = 0;
+	tv.tv_usec = 250000;
+	event_base_loopexit(d.d_base, &tv);
+	event_base_dispatch(d.d_base);
 	front_free(d.d_front);
 	for (i = 0; i < 3; i++)
 		event_free(sig[i]);

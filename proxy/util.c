@@ -210,6 +210,7 @@ buf_take(struct buf *b, size_t *len)
 		return NULL;
 	}
 	p = b->b_data;
+	p[b->b_len] = '\0';	/* even if nothing was ever added */
 	if (len != NULL)
 		*len = b->b_len;
 	buf_init(b);
@@ -333,7 +334,8 @@ file_read(const char *path, size_t max, size_t *lenp, char *err)
 	ssize_t		 n;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		err_set(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}

@@ -191,7 +191,8 @@ test_ip(void)
 	ip_bad("203.0.113.5/8 ", ADDR_PREFIX_OK,
 	    "a prefix with trailing space is refused");
 	ip_bad("203.0.113.5/24/8", ADDR_PREFIX_OK, "two prefixes are refused");
-	ip_bad("203.0.113.5/2x", ADDR_PREFIX_OK, "a prefix with junk is refused");
+	ip_bad("203.0.113.5/2x", ADDR_PREFIX_OK,
+	    "a prefix with junk is refused");
 	ip_bad("203.0.113.5/99999999999999999999", ADDR_PREFIX_OK,
 	    "an enormous prefix is refused");
 
@@ -199,7 +200,8 @@ test_ip(void)
 	memset(longer, '1', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
 	ip_bad(longer, 0, "a 511-digit string is refused");
-	ip_bad(longer, ADDR_PREFIX_OK, "a 511-digit string is refused (prefix ok)");
+	ip_bad(longer, ADDR_PREFIX_OK,
+	    "a 511-digit string is refused (prefix ok)");
 	memset(longer, ':', sizeof(longer) - 1);
 	ip_bad(longer, 0, "511 colons are refused");
 	snprintf(longer, sizeof(longer), "0000:0000:0000:0000:0000:0000:"
