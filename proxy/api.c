@@ -545,9 +545,12 @@ api_native_done(const struct upstream_reply *u, void *arg)
 			metrics_policy_error(name);
 			log_warnx("%s: policy %s on %s: %s", name,
 			    pa->pa_policy->po_path, ap->ap_endpoint, err);
+			/* err may quote a value: the log has it, not the
+			 * answer. */
 			front_problem(fq, 500, "policy-error", "the policy of "
-			    "panel %s failed on %s: %s; nothing is shown", name,
-			    ap->ap_endpoint, err);
+			    "panel %s failed on %s; nothing is shown (the "
+			    "reason is in sightlined's log)", name,
+			    ap->ap_endpoint);
 			break;
 		}
 		body = red != NULL ? json_dumps(red, JSON_COMPACT |

@@ -164,8 +164,15 @@ panel_fetched(struct fetch *f, void *arg)
 	inv = inventory_build(pa->pa_conf->pc_name, fetch_take_records(f),
 	    fetch_take_nodes(f), pa->pa_policy, err);
 	if (inv == NULL) {
-		snprintf(pa->pa_last_error, sizeof(pa->pa_last_error),
-		    "policy %s failed: %s", pa->pa_policy->po_path, err);
+		/*
+		 * The reason may quote a value the policy was about to
+		 * drop (a hook's error message): it goes to the log only.
+		 */
+		log_warnx("%s: policy %s failed: %s", pa->pa_conf->pc_name,
+		    pa->pa_policy->po_path, err);
+		strlcpy(pa->pa_last_error, "the policy failed on the "
+		    "inventory; the reason is in sightlined's log",
+		    sizeof(pa->pa_last_error));
 		pa->pa_last_status = 500;
 		metrics_policy_error(pa->pa_conf->pc_name);
 		goto failed;

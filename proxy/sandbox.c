@@ -22,6 +22,14 @@
 #define SANDBOX_HOOK_STEP	1000	/* instructions between budget checks */
 #define SANDBOX_MAX_DEPTH	32	/* nesting of tables and of json values */
 #define SANDBOX_PATH_MAX	256
+/*
+ * Lua's pattern matcher runs in C, where the instruction budget cannot
+ * stop it, and backtracks: each repetition item (*, +, -, a back
+ * reference) can multiply the work by the subject's length, and so can
+ * an unanchored start. A match whose bound (length+1)^(items+1) exceeds
+ * this is refused before it starts.
+ */
+#define SANDBOX_PATTERN_STEPS	1e8
 
 struct sandbox {
 	lua_State	*sb_L;
@@ -131,6 +139,85 @@ sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char *err)
 	return 0;
 }
 
+/*
+ * How many factors of the subject's length a Lua pattern may cost:
+ * one per repetition item or back reference, one more when it is not
+ * anchored (the matcher then tries every start).
+ */
+static int
+sandbox_pattern_factors(const char *p, size_t len, int anchorable)
+{
+	size_t	 i = 0;
+	int	 n = 1;
+
+	if (anchorable && len > 0 && p[0] == '^') {
+		n = 0;
+		i = 1;
+	}
+	while (i < len) {
+		switch (p[i]) {
+		case '%':
+			if (i + 1 < len && p[i + 1] >= '0' && p[i + 1] <= '9')
+				n++;
+			i += 2;
+			break;
+		case '[':	/* a set: skip it, "]" first is a member */
+			i++;
+			if (i < len && p[i] == '^')
+				i++;
+			if (i < len && p[i] == ']')
+				i++;
+			while (i < len && p[i] != ']')
+				i += p[i] == '%' ? 2 : 1;
+			i++;
+			break;
+		case '*':
+		case '+':
+		case '-':
+			n++;
+			i++;
+			break;
+		default:
+			i++;
+		}
+	}
+	return n;
+}
+
+/*
+ * string.find, match, gmatch and gsub, guarded: refuse a pattern whose
+ * worst case over this subject exceeds SANDBOX_PATTERN_STEPS, then call
+ * the library's function (upvalue 1) with the same arguments.
+ */
+static int
+sandbox_pattern_guard(lua_State *L)
+{
+	size_t		 slen, plen;
+	const char	*p;
+	double		 cost;
+	int		 anchorable, factors, i;
+
+	(void)luaL_checklstring(L, 1, &slen);
+	p = luaL_checklstring(L, 2, &plen);
+	/* string.find(s, p, init, plain): a plain search is linear. */
+	if (lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4))
+		goto call;
+	anchorable = lua_toboolean(L, lua_upvalueindex(3));
+	factors = sandbox_pattern_factors(p, plen, anchorable);
+	for (cost = 1, i = 0; i < factors; i++)
+		cost *= (double)slen + 1;
+	if (cost > SANDBOX_PATTERN_STEPS)
+		return luaL_error(L, "pattern \"%s\" is too costly on a value "
+		    "of %I bytes (%d repetitions or unanchored starts; anchor "
+		    "it with ^, simplify it, or use string.find with plain)",
+		    p, (lua_Integer)slen, factors);
+call:
+	lua_pushvalue(L, lua_upvalueindex(1));		/* [args... fn] */
+	lua_insert(L, 1);				/* [fn args...] */
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);	/* [results...] */
+	return lua_gettop(L);
+}
+
 /* Runs inside sandbox_pcall: open the safe libraries (no arguments). */
 static int
 sandbox_openlibs(lua_State *L)
@@ -142,6 +229,14 @@ sandbox_openlibs(lua_State *L)
 		{ LUA_MATHLIBNAME, luaopen_math },
 		{ LUA_UTF8LIBNAME, luaopen_utf8 },
 		{ NULL, NULL }
+	};
+	/* gmatch ignores a leading ^: it must try every start. */
+	static const struct {
+		const char	*name;
+		int		 find, anchorable;
+	} guarded[] = {
+		{ "find", 1, 1 }, { "match", 0, 1 }, { "gmatch", 0, 0 },
+		{ "gsub", 0, 1 }, { NULL, 0, 0 }
 	};
 	const luaL_Reg		*l;
 	size_t			 i;
@@ -164,6 +259,13 @@ sandbox_openlibs(lua_State *L)
 	lua_getfield(L, -2, "string");			/* [G math string] */
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
+	for (i = 0; guarded[i].name != NULL; i++) {
+		lua_getfield(L, -1, guarded[i].name);	/* [G m s fn] */
+		lua_pushboolean(L, guarded[i].find);	/* [G m s fn b] */
+		lua_pushboolean(L, guarded[i].anchorable);
+		lua_pushcclosure(L, sandbox_pattern_guard, 3);	/* [G m s g] */
+		lua_setfield(L, -2, guarded[i].name);	/* [G m s] */
+	}
 	lua_pop(L, 3);
 	return 0;
 }

@@ -1,0 +1,4 @@
+return {
+  record = {},
+  native = { ["/version"] = "drop" },
+}
