@@ -161,6 +161,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", errors != NULL ? errors :
 		    "out of memory");
 		free(errors);
+		event_base_free(d.d_base);
+		upstream_global_cleanup();
 		return 1;
 	}
 	if (check) {
