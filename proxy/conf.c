@@ -326,6 +326,14 @@ conf_parse_listen(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 	}
 }
 
+/* A file named at key path p must be readable now, not at first use. */
+static void
+conf_readable(struct conf_ctx *cx, const char *p, const char *path)
+{
+	if (path != NULL && access(path, R_OK) == -1)
+		conf_error(cx, p, "%s: %s", path, strerror(errno));
+}
+
 static void
 conf_parse_tls(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 {
@@ -354,6 +362,8 @@ conf_parse_tls(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 	if (cf->cf_tls_key != NULL &&
 	    file_check_private(cf->cf_tls_key, err) == -1)
 		conf_error(cx, "tls.key", "%s", err);
+	conf_readable(cx, "tls.certificate", cf->cf_tls_cert);
+	conf_readable(cx, "tls.client_ca", cf->cf_client_ca);
 }
 
 static void
@@ -523,6 +533,25 @@ conf_parse_hosters(struct conf_ctx *cx, struct conf *cf, const json_t *top)
  * credentials, query or fragment (credentials belong in their own file).
  * Plain http only to a loopback address.
  */
+/* After the host: nothing, a path, or ":PORT" then nothing or a path. */
+static int
+conf_url_port(const char *s)
+{
+	const char	*errstr;
+	char		 port[8];
+	size_t		 n;
+
+	if (*s != ':')
+		return *s == '\0' || *s == '/';
+	n = strcspn(++s, "/");
+	if (n == 0 || n >= sizeof(port) || strspn(s, "0123456789") != n)
+		return 0;
+	memcpy(port, s, n);
+	port[n] = '\0';
+	strtonum(port, 1, 65535, &errstr);
+	return errstr == NULL;
+}
+
 static void
 conf_check_url(struct conf_ctx *cx, const char *p, char *url)
 {
@@ -551,6 +580,8 @@ conf_check_url(struct conf_ctx *cx, const char *p, char *url)
 	} else
 		end = host + strcspn(host, ":/");
 	n = (size_t)(end - host);
+	if (!conf_url_port(host[-1] == '[' ? end + 1 : end))
+		conf_error(cx, p, "url has a bad port (1 to 65535)");
 	if (n == 0 || n >= sizeof(h)) {
 		conf_error(cx, p, "url has no host");
 		return;
@@ -622,10 +653,8 @@ conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
 		}
 	}
 	pc->pc_ca_file = conf_path(cx, e, p, "ca_file", 0);
-	if (pc->pc_ca_file != NULL && access(pc->pc_ca_file, R_OK) == -1) {
-		conf_keypath(kp, sizeof(kp), p, "ca_file");
-		conf_error(cx, kp, "%s: %s", pc->pc_ca_file, strerror(errno));
-	}
+	conf_keypath(kp, sizeof(kp), p, "ca_file");
+	conf_readable(cx, kp, pc->pc_ca_file);
 	if (json_object_get(e, "fingerprint") != NULL &&
 	    (s = conf_string(cx, e, p, "fingerprint", NULL)) != NULL) {
 		if (hex_decode(s, pc->pc_fingerprint, SHA256_LEN, 1) == -1)

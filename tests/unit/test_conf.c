@@ -67,6 +67,8 @@ static const struct {
 	mode_t		 mode;
 } files[] = {
 	{ "cert.pem", "not checked here\n", 0644 },
+	{ "c", "not checked here\n", 0644 },
+	{ "sub/cert.pem", "not checked here\n", 0644 },
 	{ "key.pem", "not checked here\n", 0600 },
 	{ "key-open.pem", "not checked here\n", 0644 },
 	{ "ca.pem", "not checked here\n", 0644 },
@@ -343,7 +345,7 @@ test_full(void)
 	    "  { address = \"::1\", port = 8080, tls = false },\n"
 	    "  { address = \"127.0.0.2\", port = 8081.0, tls = false },\n"
 	    "}\n"
-	    "tls = { certificate = \"/etc/ssl/cert.pem\", key = \"key.pem\",\n"
+	    "tls = { certificate = \"/dev/null\", key = \"key.pem\",\n"
 	    "  client_ca = \"ca.pem\" }\n"
 	    "limits = { max_connections = 10, max_header_bytes = 1024,\n"
 	    "  max_uri_bytes = 256, idle_timeout = 1.5,\n"
@@ -382,7 +384,7 @@ test_full(void)
 	tap_ok(cf->cf_listen[0].li_tls && !cf->cf_listen[1].li_tls &&
 	    !cf->cf_listen[2].li_tls, "tls = false is read per address");
 	tap_int(cf->cf_listen[2].li_port, 8081, "port 8081.0 is 8081");
-	tap_str(cf->cf_tls_cert, "/etc/ssl/cert.pem",
+	tap_str(cf->cf_tls_cert, "/dev/null",
 	    "an absolute path is kept as it is");
 	tap_ok(cf->cf_client_ca != NULL &&
 	    strncmp(cf->cf_client_ca, tmpdir, strlen(tmpdir)) == 0,
@@ -736,6 +738,22 @@ static const struct {
 	{ "a missing key file", LISTEN_OK HOSTERS_OK PANELS_OK
 	  "tls = { certificate = \"cert.pem\", key = \"nokey.pem\" }\n",
 	  "tls.key", "nokey.pem: No such file or directory", 1 },
+	{ "a missing certificate", LISTEN_OK HOSTERS_OK PANELS_OK
+	  "tls = { certificate = \"nocert.pem\", key = \"key.pem\" }\n",
+	  "tls.certificate", "nocert.pem: No such file or directory", 1 },
+	{ "a missing client CA", LISTEN_OK HOSTERS_OK PANELS_OK
+	  "tls = { certificate = \"cert.pem\", key = \"key.pem\", "
+	  "client_ca = \"noca.pem\" }\n",
+	  "tls.client_ca", "noca.pem: No such file or directory", 1 },
+	{ "a panel URL with a bad port", BASE
+	  PANELS_WITH("url = \"https://pve.example.net:99999\""),
+	  "panels[1].url", "bad port", 1 },
+	{ "a panel URL with letters in the port", BASE
+	  PANELS_WITH("url = \"https://pve.example.net:8006abc/\""),
+	  "panels[1].url", "bad port", 1 },
+	{ "a panel URL with an empty port", BASE
+	  PANELS_WITH("url = \"https://[::1]:\""),
+	  "panels[1].url", "bad port", 1 },
 	{ "a credentials file of mode 0644", BASE
 	  PANELS_WITH("credentials = \"pve-open.token\""),
 	  "panels[1].credentials", "pve-open.token: mode 0644 lets group or "
