@@ -22,6 +22,7 @@ struct state *
 state_new(struct event_base *base, const char *path, char **errors)
 {
 	struct state	*st;
+	struct buf	 b;
 	char		 err[ERR_MAX];
 	size_t		 i, npve = 0;
 	int		 tls = 0;
@@ -32,38 +33,49 @@ state_new(struct event_base *base, const char *path, char **errors)
 		return NULL;
 	}
 	st->st_refs = 1;
-	if ((st->st_conf = conf_load(path, errors)) == NULL)
-		goto fail;
+	if ((st->st_conf = conf_load(path, errors)) == NULL) {
+		state_unref(st);
+		return NULL;
+	}
+	/*
+	 * The configuration is valid; now load what it names, and report
+	 * every certificate and policy that fails, not just the first.
+	 */
+	buf_init(&b);
 	for (i = 0; i < st->st_conf->cf_nlisten; i++)
 		tls |= st->st_conf->cf_listen[i].li_tls;
 	if (tls && (st->st_tls = crypto_tls_server_new(st->st_conf->cf_tls_cert,
 	    st->st_conf->cf_tls_key, st->st_conf->cf_client_ca, err)) == NULL)
-		goto fail_err;
+		buf_printf(&b, "%s: tls: %s\n", path, err);
 	st->st_panels = calloc(st->st_conf->cf_npanels, sizeof(*st->st_panels));
-	if (st->st_panels == NULL) {
-		strlcpy(err, "out of memory", sizeof(err));
-		goto fail_err;
-	}
-	for (i = 0; i < st->st_conf->cf_npanels; i++) {
+	if (st->st_panels == NULL)
+		buf_printf(&b, "%s: out of memory\n", path);
+	for (i = 0; st->st_panels != NULL && i < st->st_conf->cf_npanels;
+	    i++) {
 		struct conf_panel	*pc = &st->st_conf->cf_panels[i];
+		struct panel		*pa;
 
-		if ((st->st_panels[i] = panel_new(base, pc, st->st_conf,
-		    err)) == NULL)
-			goto fail_err;
-		st->st_npanels++;
+		if ((pa = panel_new(base, pc, st->st_conf, err)) == NULL) {
+			buf_printf(&b, "%s: panels[%zu]: %s\n", path, i + 1,
+			    err);
+			continue;
+		}
+		st->st_panels[st->st_npanels++] = pa;
 		if (pc->pc_plugin == &plugin_proxmox) {
 			npve++;
-			st->st_root = st->st_panels[i];
+			st->st_root = pa;
 		}
 	}
 	/* Unmodified Proxmox clients need the API at /api2/json. */
 	if (npve != 1)
 		st->st_root = NULL;
-	return st;
-fail_err:
-	if (asprintf(errors, "%s: %s", path, err) == -1)
-		*errors = NULL;
-fail:
+	if (b.b_len == 0 && !b.b_oom) {
+		buf_free(&b);
+		return st;
+	}
+	if (b.b_len > 0)
+		b.b_len--;	/* the last newline */
+	*errors = buf_take(&b, NULL);
 	state_unref(st);
 	return NULL;
 }

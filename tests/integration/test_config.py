@@ -199,6 +199,17 @@ def test_policies(env):
     bad(env, "a missing panel ca_file", cf,
         want=("panels[1].ca_file: " + env.path("absent-ca.pem"),))
 
+    # Two panels with broken policies: both are reported, at once.
+    cf = env.config(panel={"policy": pol})
+    second = dict(cf["panels"][0], name="pve2",
+                  policy=env.path("absent.lua"))
+    cf["panels"].append(second)
+    r = bad(env, "two panels with broken policies", cf,
+            want=("panels[1]: panel pve: " + pol,
+                  "panels[2]: panel pve2: " + env.path("absent.lua")))
+    t.eq(len(r.stderr.strip().splitlines()), 2,
+         "two broken policies: exactly two error lines")
+
 
 def test_listeners(env):
     for addr in ("0.0.0.0", "192.0.2.1", "::"):
