@@ -9,11 +9,20 @@
  * Every connection runs through a bufferevent filter that passes bytes
  * unchanged: it tells us when a request starts (to bound the time a
  * client may take to send it) and when the connection is gone (to count
- * connections), neither of which evhttp in libevent 2.1 reports.
+ * connections), neither of which evhttp in libevent 2.1 reports. Two
+ * habits of libevent 2.1 are worked around here: the filter moves output
+ * only while writing is enabled, which evhttp enables after queueing an
+ * answer (front_conn_output() moves it at once); and when a client asks
+ * to close, evhttp shuts the socket down as soon as the answer has left
+ * the filter, before the socket has written it. sightline tells evhttp
+ * to keep such a connection, and shuts it down itself once the answer is
+ * written (front_conn_sent()).
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,6 +37,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>	/* the request's HTTP version */
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
@@ -44,6 +54,9 @@
 struct front_conn {
 	struct front		*cn_front;
 	struct bufferevent	*cn_bev;	/* the filter evhttp owns */
+	struct bufferevent	*cn_under;	/* the socket (TLS or not) */
+	struct evbuffer_cb_entry *cn_sent;	/* on cn_under's output */
+	int			 cn_close;	/* once the answer is sent */
 	struct event		*cn_timer;	/* request_timeout */
 	evutil_socket_t		 cn_fd;		/* -1 until known */
 	int			 cn_tls;
@@ -67,6 +80,7 @@ struct front {
 	size_t			 fr_max_header;
 	size_t			 fr_max_uri;
 	double			 fr_request_timeout;
+	int			 fr_dying;	/* freed by the last conn */
 };
 
 static const struct {
@@ -124,12 +138,53 @@ front_conn_gone(void *arg)
 	if (cn->cn_fd >= 0 && (size_t)cn->cn_fd < fr->fr_nbyfd &&
 	    fr->fr_byfd[cn->cn_fd] == cn)
 		fr->fr_byfd[cn->cn_fd] = NULL;
+	if (cn->cn_sent != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(cn->cn_under),
+		    cn->cn_sent);
 	event_free(cn->cn_timer);
 	free(cn);
 	fr->fr_nconns--;
 	metrics_connection(-1);
+	if (fr->fr_dying) {
+		if (fr->fr_nconns == 0) {
+			free(fr->fr_byfd);
+			free(fr);
+		}
+		return;
+	}
 	if (fr->fr_nconns < fr->fr_max_conns)
 		front_pause(fr, 0);
+}
+
+/*
+ * The socket wrote what it had: if the client asked to close, the
+ * answer is out, and the connection ends (evhttp sees the end of the
+ * stream and frees it).
+ */
+static void
+front_conn_sent(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct front_conn	*cn = arg;
+
+	if (cn->cn_close && info->n_deleted > 0 &&
+	    evbuffer_get_length(buf) == 0 && cn->cn_fd >= 0)
+		shutdown(cn->cn_fd, SHUT_RDWR);
+}
+
+/*
+ * Output was queued on the filter: move it to the socket now, whether
+ * or not evhttp has enabled writing yet (the filter's callbacks are
+ * deferred, so evhttp hears that it was written only later).
+ */
+static void
+front_conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct front_conn	*cn = arg;
+
+	if (info->n_added > 0)
+		bufferevent_flush(cn->cn_bev, EV_WRITE, BEV_FLUSH);
 }
 
 /* The client took longer than request_timeout to send its request. */
@@ -150,10 +205,17 @@ front_conn_register(struct front *fr, struct front_conn *cn)
 {
 	struct front_conn	**p;
 	size_t			 n;
+	int			 one = 1;
 
 	cn->cn_fd = bufferevent_getfd(cn->cn_bev);
 	if (cn->cn_fd < 0)
 		return;
+	/*
+	 * TLS writes an answer as several records: with Nagle's algorithm
+	 * the last waits for the client's delayed ACK, 40 ms an answer.
+	 */
+	(void)setsockopt(cn->cn_fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one));
 	if ((size_t)cn->cn_fd >= fr->fr_nbyfd) {
 		n = (size_t)cn->cn_fd * 2 + 16;
 		if ((p = reallocarray(fr->fr_byfd, n, sizeof(*p))) == NULL)
@@ -213,17 +275,32 @@ front_newconn(struct event_base *base, void *arg, int tls)
 		under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (under == NULL)
 		goto fail;
+	/*
+	 * Deferred callbacks: evhttp must not free the connection from
+	 * inside the filter's output processing, which goes on to re-arm the
+	 * filter's write timeout; freed while armed, that timer corrupts the
+	 * event loop's timer heap (a client sending "GET /\r\n\r\n" a few
+	 * times left the daemon spinning at 100% CPU, serving nobody).
+	 */
 	bev = bufferevent_filter_new(under, front_filter_in, NULL,
-	    BEV_OPT_CLOSE_ON_FREE, front_conn_gone, cn);
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS, front_conn_gone,
+	    cn);
 	if (bev == NULL) {
 		bufferevent_free(under);
 		goto fail;
 	}
 	cn->cn_bev = bev;
+	cn->cn_under = under;
 	fr->fr_nconns++;
 	metrics_connection(1);
 	if (fr->fr_nconns >= fr->fr_max_conns)
 		front_pause(fr, 1);
+	if (evbuffer_add_cb(bufferevent_get_output(bev), front_conn_output,
+	    cn) == NULL || (cn->cn_sent = evbuffer_add_cb(
+	    bufferevent_get_output(under), front_conn_sent, cn)) == NULL) {
+		bufferevent_free(bev);	/* front_conn_gone() frees cn */
+		return NULL;
+	}
 	return bev;
 fail:
 	if (cn->cn_timer != NULL)
@@ -323,6 +400,35 @@ front_req_free(struct front_req *fq)
 	free(fq);
 }
 
+/* Does the comma-separated header value v hold token? */
+static int
+front_has_token(const char *v, const char *token)
+{
+	size_t	 n = strlen(token), len;
+
+	while (v != NULL && *v != '\0') {
+		v += strspn(v, " \t,");
+		len = strcspn(v, " \t,");
+		if (len == n && strncasecmp(v, token, n) == 0)
+			return 1;
+		v += len;
+	}
+	return 0;
+}
+
+/* Did the client ask to close the connection after this answer? */
+static int
+front_wants_close(struct evhttp_request *req)
+{
+	const char	*c = evhttp_find_header(
+			    evhttp_request_get_input_headers(req), "Connection");
+
+	if (front_has_token(c, "close"))
+		return 1;
+	return req->major == 1 && req->minor == 0 &&
+	    !front_has_token(c, "keep-alive");
+}
+
 /*
  * Send the answer to fq and free fq. body (may be NULL) is stolen: it was
  * allocated with malloc and is freed once sent. Every request is answered
@@ -341,7 +447,8 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 	char			*addr = NULL;
 	ev_uint16_t		 port;
 	struct evhttp_connection *evcon;
-	struct bufferevent	*bev;
+	struct evkeyvalq	*in;
+	struct front_conn	*cn;
 
 	evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
@@ -352,6 +459,15 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 			free(body);
 	} else
 		free(body);
+	/*
+	 * evhttp gives no Content-Length to answers to CONNECT (it expects a
+	 * tunnel), yet sends their body on a connection it keeps open.
+	 */
+	if (strcmp(fq->fq_method, "CONNECT") == 0) {
+		snprintf(target, sizeof(target), "%zu",
+		    evbuffer_get_length(out));
+		evhttp_add_header(h, "Content-Length", target);
+	}
 	if ((evcon = evhttp_request_get_connection(fq->fq_req)) != NULL) {
 		evhttp_connection_get_peer(evcon, &addr, &port);
 		if (addr != NULL)
@@ -362,21 +478,14 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 	    fq->fq_hoster != NULL ? fq->fq_hoster : "-", fq->fq_method, target,
 	    status, len, (mono_now() - fq->fq_start) * 1000);
 	metrics_request(status);
-	/*
-	 * A filter bufferevent only moves output that was added while
-	 * writing was enabled; evhttp enables writing after queueing the
-	 * answer. Answers sent from outside the request callback (after an
-	 * upstream call) would wait forever without this flush. The
-	 * reference keeps bev valid if evhttp closes the connection.
-	 */
-	bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
-	if (bev != NULL)
-		bufferevent_incref(bev);
-	evhttp_send_reply(fq->fq_req, status, front_reason(status), NULL);
-	if (bev != NULL) {
-		bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
-		bufferevent_decref(bev);
+	if (evcon != NULL && front_wants_close(fq->fq_req) &&
+	    (cn = front_conn_of(fq->fq_front, fq->fq_req)) != NULL) {
+		in = evhttp_request_get_input_headers(fq->fq_req);
+		evhttp_remove_header(in, "Connection");
+		evhttp_add_header(in, "Connection", "keep-alive");
+		cn->cn_close = 1;
 	}
+	evhttp_send_reply(fq->fq_req, status, front_reason(status), NULL);
 	front_req_free(fq);
 }
 
@@ -658,7 +767,7 @@ fail:
 void
 front_free(struct front *fr)
 {
-	int	 i;
+	int			 i;
 
 	if (fr == NULL)
 		return;
@@ -668,6 +777,14 @@ front_free(struct front *fr)
 		if (fr->fr_http[i] != NULL)
 			evhttp_free(fr->fr_http[i]);
 	crypto_tls_free(fr->fr_tls);
+	/*
+	 * The connections evhttp just closed are finalized later, by the
+	 * event loop or event_base_free(); the last one frees fr.
+	 */
+	if (fr->fr_nconns > 0) {
+		fr->fr_dying = 1;
+		return;
+	}
 	free(fr->fr_byfd);
 	free(fr);
 }

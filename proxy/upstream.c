@@ -39,6 +39,7 @@ TAILQ_HEAD(upstream_queue, upstream_req);
 struct upstream {
 	struct event_base	*up_base;
 	CURLM			*up_multi;
+	CURLSH			*up_share;	/* TLS sessions, DNS */
 	struct event		*up_timer;
 	char			*up_name;	/* panel name, for logs */
 	char			*up_root;	/* URL up to the API root */
@@ -176,6 +177,7 @@ upstream_start(struct upstream *up, struct upstream_req *r)
 	crypto_wipe(url, len);
 	free(url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_SHARE, up->up_share);
 	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, up->up_headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "sightline/" PACKAGE_VERSION);
@@ -459,6 +461,17 @@ upstream_new(struct event_base *base, const char *name,
 		goto oom;
 	if ((up->up_multi = curl_multi_init()) == NULL)
 		goto oom;
+	/*
+	 * Each call has its own easy handle, and libcurl keeps TLS sessions
+	 * per handle: without a share, every new connection to the panel
+	 * (pveproxy closes one after 100 requests) is a full handshake.
+	 */
+	if ((up->up_share = curl_share_init()) == NULL ||
+	    curl_share_setopt(up->up_share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+	    curl_share_setopt(up->up_share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_DNS) != CURLSHE_OK)
+		goto oom;
 	if ((up->up_timer = evtimer_new(base, upstream_timeout, up)) == NULL)
 		goto oom;
 	curl_multi_setopt(up->up_multi, CURLMOPT_SOCKETFUNCTION,
@@ -510,6 +523,8 @@ upstream_free(struct upstream *up)
 	}
 	if (up->up_multi != NULL)
 		curl_multi_cleanup(up->up_multi);
+	if (up->up_share != NULL)
+		curl_share_cleanup(up->up_share);
 	if (up->up_timer != NULL)
 		event_free(up->up_timer);
 	upstream_wipe_headers(up->up_headers);
