@@ -50,7 +50,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -111,49 +110,12 @@ class Bench(harness.Env):
     """harness.Env with its work directory under bench/work/."""
 
     def __init__(self, name):
-        # Not harness.Env.__init__: that one works under tests/work/.
-        self.name = name
-        self.dir = os.path.join(HERE, "work", name)
-        shutil.rmtree(self.dir, ignore_errors=True)
-        os.makedirs(self.dir)
-        harness.make_pki(self.dir)
-        self.token = harness.HOSTER_TOKEN
-        self.emu = self.emu_port = self.daemon = None
-        self.port = self.plain_port = None
-        self.conf_path = self.path("sightline.conf")
-        self.log_path = self.path("sightlined.log")
-        self.emu_log = self.path("emu.log")
-        self.cred_path = self.path("pve.token")
-        with open(self.cred_path, "w") as f:
-            f.write(harness.PVE_TOKEN + "\n")
-        os.chmod(self.cred_path, 0o600)
+        super().__init__(name, base=os.path.join(HERE, "work"))
 
     def start_emulator(self, *args, tls=True):
-        # As harness.Env.start_emulator, without --log: a JSON line per
-        # request would cost the emulator CPU; /_emu/stats counts instead.
-        self.emu_port = harness.free_port()
-        cmd = [harness.PYTHON, harness.EMULATOR,
-               "--listen", "127.0.0.1:%d" % self.emu_port]
-        if tls:
-            cmd += ["--tls-cert", self.path("server.pem"),
-                    "--tls-key", self.path("server.key")]
-        cmd += list(args)
-        self.emu_tls = tls
-        self.emu = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                                    stderr=open(self.path("emu.err"), "w"))
-
-        def up():
-            if self.emu.poll() is not None:
-                raise RuntimeError("emulator exited: " +
-                                   open(self.path("emu.err")).read())
-            try:
-                st, _ = self.emu_get("/_emu/stats")
-                return st == 200
-            except OSError:
-                return False
-        if not harness.wait_for(up, 120, 0.1):
-            raise RuntimeError("emulator did not start: " +
-                               open(self.path("emu.err")).read())
+        # Without --log: a JSON line per request would cost the emulator
+        # CPU; /_emu/stats counts instead.
+        super().start_emulator(*args, tls=tls, log=False, timeout=120)
 
     def emu_stats(self, reset=False):
         st, body = self.emu_get("/_emu/stats" + ("?reset=1" if reset else ""))

@@ -203,9 +203,11 @@ class Response:
 class Env:
     """One test's world: a work directory, PKI, the emulator, sightlined."""
 
-    def __init__(self, name):
+    def __init__(self, name, base=None):
+        """name: the work directory's, under base (tests/work)."""
         self.name = name
-        self.dir = os.path.join(BUILDDIR, "tests", "work", name)
+        self.dir = os.path.join(base or os.path.join(BUILDDIR, "tests",
+                                                     "work"), name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
         make_pki(self.dir)
@@ -235,10 +237,15 @@ class Env:
 
     # ---- the emulator ----
 
-    def start_emulator(self, *args, tls=True):
+    def start_emulator(self, *args, tls=True, log=True, timeout=20):
+        """log: the emulator writes a JSON line per request (costs CPU);
+        timeout: seconds it may take to start (generating VMs takes
+        time)."""
         self.emu_port = free_port()
         cmd = [PYTHON, EMULATOR, "--listen", "127.0.0.1:%d" % self.emu_port,
-               "--fixtures", FIXTURES, "--log", self.emu_log]
+               "--fixtures", FIXTURES]
+        if log:
+            cmd += ["--log", self.emu_log]
         if tls:
             cmd += ["--tls-cert", self.path("server.pem"),
                     "--tls-key", self.path("server.key")]
@@ -248,13 +255,16 @@ class Env:
                                     stderr=open(self.path("emu.err"), "w"))
 
         def up():
+            if self.emu.poll() is not None:
+                raise RuntimeError("emulator exited: " +
+                                   open(self.path("emu.err")).read())
             try:
                 socket.create_connection(("127.0.0.1", self.emu_port),
                                          0.2).close()
                 return True
             except OSError:
                 return False
-        if not wait_for(up, 20):
+        if not wait_for(up, timeout, 0.05):
             raise RuntimeError("emulator did not start: " +
                                open(self.path("emu.err")).read())
 

@@ -1,14 +1,19 @@
 /*
  * tap.h: the Test Anything Protocol for the C unit tests, run by
  * automake's tap-driver.sh. Every check prints one line; tap_done()
- * prints the plan and is the test's exit status.
+ * prints the plan and is the test's exit status. Also the one helper
+ * several tests need: tap_write_file().
  */
 #ifndef TAP_H
 #define TAP_H
 
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int	tap_n, tap_failed;
 
@@ -63,6 +68,22 @@ tap_int(long long got, long long want, const char *what)
 		return 0;
 	}
 	return 1;
+}
+
+/* Write len bytes of data to path, then give it mode. 0, or -1. */
+static inline int
+tap_write_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		return -1;
+	if (write(fd, data, len) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return chmod(path, mode);
 }
 
 static inline int

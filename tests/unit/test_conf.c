@@ -81,21 +81,6 @@ static const struct {
 };
 
 static int
-write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	int	 fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
-		return -1;
-	if (write(fd, data, len) != (ssize_t)len) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return chmod(path, mode);
-}
-
-static int
 setup(void)
 {
 	char	 path[PATH_MAX];
@@ -108,7 +93,7 @@ setup(void)
 		return -1;
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i].name);
-		if (write_file(path, files[i].data, strlen(files[i].data),
+		if (tap_write_file(path, files[i].data, strlen(files[i].data),
 		    files[i].mode) == -1)
 			return -1;
 	}
@@ -137,7 +122,7 @@ static struct conf *
 load_at(const char *path, const char *text, size_t len, char **errors)
 {
 	*errors = NULL;
-	if (write_file(path, text, len, 0600) == -1) {
+	if (tap_write_file(path, text, len, 0600) == -1) {
 		tap_diag("write %s: %s", path, strerror(errno));
 		return NULL;
 	}

@@ -298,21 +298,6 @@ test_hex(void)
 	    "hex_decode refuses the empty string");
 }
 
-static int
-write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	int	 fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
-		return -1;
-	if (write(fd, data, len) != (ssize_t)len) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return chmod(path, mode);
-}
-
 static void
 test_file_read(void)
 {
@@ -321,7 +306,7 @@ test_file_read(void)
 	size_t	 len;
 
 	snprintf(path, sizeof(path), "%s/ten", tmpdir);
-	if (write_file(path, "0123456789", 10, 0600) == -1) {
+	if (tap_write_file(path, "0123456789", 10, 0600) == -1) {
 		tap_ok(0, "write %s: %s", path, strerror(errno));
 		return;
 	}
@@ -339,7 +324,7 @@ test_file_read(void)
 	    != NULL, "the reason names the file and the limit: %s", err);
 
 	snprintf(path, sizeof(path), "%s/empty", tmpdir);
-	write_file(path, "", 0, 0600);
+	tap_write_file(path, "", 0, 0600);
 	p = file_read(path, 0, &len, err);
 	tap_ok(p != NULL && len == 0 && p[0] == '\0',
 	    "file_read reads an empty file");
@@ -381,7 +366,7 @@ test_file_check_private(void)
 	char	 path[PATH_MAX], err[ERR_MAX];
 
 	snprintf(path, sizeof(path), "%s/secret", tmpdir);
-	if (write_file(path, "s3cret\n", 7, 0600) == -1) {
+	if (tap_write_file(path, "s3cret\n", 7, 0600) == -1) {
 		tap_ok(0, "write %s: %s", path, strerror(errno));
 		return;
 	}
