@@ -89,6 +89,51 @@ def test_example(env):
          r.stderr)
 
 
+MANPAGE = os.path.join(SRCDIR, "proxy", "sightline.conf.5")
+
+
+def man_examples(path):
+    """The literal blocks of a man page's EXAMPLES section, as text."""
+    blocks, cur, inside = [], None, False
+    for line in open(path):
+        line = line.rstrip("\n")
+        if line.startswith(".Sh "):
+            inside = line == ".Sh EXAMPLES"
+        elif inside and line.startswith(".Bd -literal"):
+            cur = []
+        elif inside and line == ".Ed" and cur is not None:
+            blocks.append("\n".join(cur) + "\n")
+            cur = None
+        elif cur is not None:
+            cur.append(line.replace("\\&", "").replace("\\e", "\\"))
+    return blocks
+
+
+def test_man_examples(env):
+    """Every configuration in sightline.conf(5)'s EXAMPLES is valid, next
+    to the files it names."""
+    blocks = man_examples(MANPAGE)
+    t.ok(len(blocks) >= 2, "sightline.conf(5) has its examples", len(blocks))
+    d = env.path("man")
+    os.makedirs(d, exist_ok=True)
+    for name, src in (("server.pem", "server.pem"), ("server.key",
+                      "server.key"), ("panel-ca.pem", "ca.pem"),
+                      ("hoster-ca.pem", "ca.pem")):
+        shutil.copy(env.path(src), os.path.join(d, name))
+    shutil.copy(POLICY, os.path.join(d, "proxmox.lua"))
+    shutil.copy(env.cred_path, os.path.join(d, "pve.token"))
+    for f in ("server.key", "pve.token"):
+        os.chmod(os.path.join(d, f), 0o600)
+    for i, text in enumerate(blocks, 1):
+        path = os.path.join(d, "example%d.conf" % i)
+        with open(path, "w") as f:
+            f.write(text)
+        r = check_file(path)
+        t.eq((r.returncode, r.stdout, r.stderr), (0, "configuration OK\n",
+                                                  ""),
+             "sightline.conf(5) example %d: configuration OK" % i)
+
+
 def test_many_errors(env):
     cf = env.config()
     cf["colour"] = "blue"                                  # unknown key
@@ -312,7 +357,7 @@ def test_daemon_refuses(env):
 
 with Env("config") as env:
     env.emu_port = 8006     # no emulator: the check does not connect
-    for fn in (test_good, test_example, test_many_errors,
+    for fn in (test_good, test_example, test_man_examples, test_many_errors,
                test_keys_and_types, test_secret_modes, test_policies,
                test_listeners, test_lua_sandbox, test_daemon_refuses):
         t.run(fn, env)
