@@ -217,6 +217,7 @@ inventory_build(const char *panel, json_t *records, json_t *nodes,
 	struct inventory	*inv;
 	struct inv_record	*r;
 	json_t			*rec, *red;
+	const char		*id, *node;
 	size_t			 i, n = json_array_size(records);
 
 	if ((inv = calloc(1, sizeof(*inv))) == NULL ||
@@ -233,19 +234,24 @@ inventory_build(const char *panel, json_t *records, json_t *nodes,
 	inv->inv_nodes_raw = nodes;
 	strlcpy(inv->inv_policy, po->po_digest, sizeof(inv->inv_policy));
 	inv->inv_time = time(NULL);
+	/*
+	 * The records stay trees only while this runs: kept serialized,
+	 * a normalized record takes about a third of the memory.
+	 */
 	json_array_foreach(records, i, rec) {
-		r = &inv->inv_recs[inv->inv_nrecs];
-		r->ir_raw = json_incref(rec);
-		r->ir_id = json_string_value(json_object_get(rec, "id"));
-		r->ir_node = json_string_value(json_object_get(rec, "node"));
-		inv->inv_nrecs++;
-		if (r->ir_id == NULL) {
+		r = &inv->inv_recs[inv->inv_nrecs++];
+		r->ir_tree = rec;
+		if ((id = json_string_value(json_object_get(rec, "id"))) ==
+		    NULL) {
 			err_set(err, "a record has no id");
 			goto fail;
 		}
+		node = json_string_value(json_object_get(rec, "node"));
+		if ((r->ir_id = strdup(id)) == NULL ||
+		    (node != NULL && (r->ir_node = strdup(node)) == NULL) ||
+		    (r->ir_raw = json_dumps(rec, INV_DUMP_FLAGS)) == NULL)
+			goto oom;
 	}
-	json_decref(records);
-	records = NULL;
 	qsort(inv->inv_recs, inv->inv_nrecs, sizeof(*r), inv_record_cmp);
 	for (i = 0; i < inv->inv_nrecs; i++) {
 		r = &inv->inv_recs[i];
@@ -253,8 +259,8 @@ inventory_build(const char *panel, json_t *records, json_t *nodes,
 			err_set(err, "two records have the id %s", r->ir_id);
 			goto fail;
 		}
-		if (policy_apply(po, &po->po_record, r->ir_raw, &red, NULL, NULL,
-		    err) == -1) {
+		if (policy_apply(po, &po->po_record, r->ir_tree, &red, NULL,
+		    NULL, err) == -1) {
 			err_prefix(err, "record %s: ", r->ir_id);
 			goto fail;
 		}
@@ -267,8 +273,11 @@ inventory_build(const char *panel, json_t *records, json_t *nodes,
 			goto oom;
 		}
 		r->ir_len = strlen(r->ir_json);
+		r->ir_tree = NULL;
 		json_decref(red);
 	}
+	json_decref(records);
+	records = NULL;
 	if (inv_nodes(inv, po, err) == -1)
 		goto fail;
 	return inv;
@@ -288,7 +297,9 @@ inventory_free(struct inventory *inv)
 	if (inv == NULL)
 		return;
 	for (i = 0; i < inv->inv_nrecs; i++) {
-		json_decref(inv->inv_recs[i].ir_raw);
+		free(inv->inv_recs[i].ir_id);
+		free(inv->inv_recs[i].ir_node);
+		free(inv->inv_recs[i].ir_raw);
 		free(inv->inv_recs[i].ir_json);
 	}
 	free(inv->inv_recs);
@@ -307,7 +318,7 @@ inventory_find(const struct inventory *inv, const char *id)
 {
 	struct inv_record	 key;
 
-	key.ir_id = id;
+	key.ir_id = (char *)(uintptr_t)id;	/* only compared */
 	return bsearch(&key, inv->inv_recs, inv->inv_nrecs,
 	    sizeof(*inv->inv_recs), inv_record_cmp);
 }

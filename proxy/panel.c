@@ -312,7 +312,7 @@ int
 panel_adopt(struct panel *pa, const struct panel *old, char *err)
 {
 	struct inventory	*inv;
-	json_t			*recs, *nodes;
+	json_t			*recs, *nodes, *rec;
 	size_t			 i;
 
 	if (old->pa_inv == NULL || old->pa_plugin != pa->pa_plugin ||
@@ -324,8 +324,15 @@ panel_adopt(struct panel *pa, const struct panel *old, char *err)
 		err_set(err, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < old->pa_inv->inv_nrecs; i++)
-		json_array_append(recs, old->pa_inv->inv_recs[i].ir_raw);
+	for (i = 0; i < old->pa_inv->inv_nrecs; i++) {
+		rec = json_loads(old->pa_inv->inv_recs[i].ir_raw, 0, NULL);
+		if (rec == NULL || json_array_append_new(recs, rec) == -1) {
+			json_decref(recs);
+			json_decref(nodes);
+			err_set(err, "out of memory");
+			return -1;
+		}
+	}
 	inv = inventory_build(pa->pa_conf->pc_name, recs, nodes, pa->pa_policy,
 	    err);
 	if (inv == NULL) {

@@ -402,9 +402,11 @@ extern const struct plugin plugin_proxmox;
 
 /* inventory.c */
 struct inv_record {
-	const char	*ir_id;		/* borrowed from ir_raw */
-	const char	*ir_node;	/* borrowed from ir_raw, may be NULL */
-	json_t		*ir_raw;	/* the normalized record */
+	char		*ir_id;
+	char		*ir_node;	/* may be NULL */
+	json_t		*ir_tree;	/* inventory_build() only, borrowed */
+	char		*ir_raw;	/* the normalized record, serialized:
+					   kept for a reload's new policy */
 	char		*ir_json;	/* the redacted record, serialized */
 	size_t		 ir_len;
 };
