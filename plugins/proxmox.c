@@ -190,13 +190,16 @@ pve_size_gb(const char *s, double *gb)
 	default:
 		return -1;
 	}
-	return end[1] == '\0' ? 0 : -1;
+	/* "1e306T" overflows to infinity: no disk is that large. */
+	return end[1] == '\0' && isfinite(*gb) ? 0 : -1;
 }
 
 /* A whole number as an integer, anything else as a real. */
 static json_t *
 pve_number(double v)
 {
+	if (!isfinite(v))
+		return json_null();
 	if (v == floor(v) && fabs(v) < 9e15)
 		return json_integer((json_int_t)v);
 	return json_real(v);

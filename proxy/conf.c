@@ -611,7 +611,7 @@ conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
 	char		 err[ERR_MAX], kp[PATH_MAX];
 	char		*s;
 	const json_t	*opts;
-	size_t		 j;
+	size_t		 j, n;
 
 	conf_unknown(cx, e, p, known);
 	pc->pc_name = conf_string(cx, e, p, "name", NULL);
@@ -645,7 +645,12 @@ conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
 		    CREDENTIALS_MAX, NULL, err)) == NULL)
 			conf_error(cx, kp, "%s", err);
 		else {
-			pc->pc_secret[strcspn(pc->pc_secret, "\r\n")] = '\0';
+			/*
+			 * Only the first line counts: wipe the rest now, as
+			 * the wipe at free time sees the first line only.
+			 */
+			n = strcspn(pc->pc_secret, "\r\n");
+			crypto_wipe(pc->pc_secret + n, strlen(pc->pc_secret + n));
 			if (pc->pc_plugin != NULL &&
 			    pc->pc_plugin->pl_credentials(pc->pc_secret, err) ==
 			    -1)

@@ -70,6 +70,33 @@ reply_is_html(const struct upstream_reply *u)
 	return *p == '<';
 }
 
+/* What jansson found wrong, in words that quote nothing of the input. */
+static const char *
+fetch_json_error(const json_error_t *jerr)
+{
+	switch (json_error_code(jerr)) {
+	case json_error_out_of_memory:
+		return "out of memory";
+	case json_error_stack_overflow:
+		return "nested too deeply";
+	case json_error_invalid_utf8:
+		return "invalid UTF-8";
+	case json_error_premature_end_of_input:
+		return "it ends too early";
+	case json_error_end_of_input_expected:
+		return "text after the JSON value";
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		return "a NUL character";
+	case json_error_duplicate_key:
+		return "a duplicate key";
+	case json_error_numeric_overflow:
+		return "a number out of range";
+	default:
+		return "invalid syntax";
+	}
+}
+
 /*
  * Judge an upstream answer. Fills r (clear it with reply_clear()); the
  * reason in rp_why never quotes the body, which may hold anything.
@@ -112,8 +139,13 @@ reply_parse(const struct upstream_reply *u, struct reply *r)
 			err_set(r->rp_why, "the panel answered %d with an "
 			    "empty body", u->ur_status);
 		else
+			/*
+			 * Not jerr.text: jansson quotes the bytes near the
+			 * error, which may be a secret the policy would drop.
+			 */
 			err_set(r->rp_why, "the panel's answer is not JSON "
-			    "(%s at byte %d)", jerr.text, jerr.position);
+			    "(%s at byte %d)", fetch_json_error(&jerr),
+			    jerr.position);
 		return;
 	}
 	r->rp_kind = REPLY_JSON;

@@ -306,6 +306,14 @@ fail:
 	if (cn->cn_timer != NULL)
 		event_free(cn->cn_timer);
 	free(cn);
+	/*
+	 * evhttp then serves the connection on a bufferevent of its own:
+	 * without our limits and, on a TLS listener, without TLS (libevent
+	 * 2.1 gives no way to refuse it here). Only memory exhaustion gets
+	 * here; say so loudly.
+	 */
+	log_warnx("out of memory for a new connection: libevent serves it "
+	    "without sightline's limits (and without TLS on a TLS listener)");
 	return NULL;
 }
 

@@ -131,14 +131,21 @@ panel_schedule(struct panel *pa, double seconds)
 	evtimer_add(pa->pa_timer, &tv);
 }
 
-/* Call and forget every waiter. */
+/*
+ * Call and forget every waiter. A waiter may drop the last reference to
+ * the state that holds pa (a reload happened meanwhile), freeing pa: the
+ * list is taken off pa first, and pa is not touched once a waiter ran.
+ */
 void
 panel_wake(struct panel *pa)
 {
+	TAILQ_HEAD(, panel_waiter) waiters;
 	struct panel_waiter	*w;
 
-	while ((w = TAILQ_FIRST(&pa->pa_waiters)) != NULL) {
-		TAILQ_REMOVE(&pa->pa_waiters, w, pw_entry);
+	TAILQ_INIT(&waiters);
+	TAILQ_CONCAT(&waiters, &pa->pa_waiters, pw_entry);
+	while ((w = TAILQ_FIRST(&waiters)) != NULL) {
+		TAILQ_REMOVE(&waiters, w, pw_entry);
 		w->pw_cb(w->pw_arg);
 		free(w);
 	}
@@ -265,17 +272,18 @@ panel_start(struct panel *pa)
  * Make sure the inventory is fresh, for a request that asked so. Returns
  * 1 when cb(arg) will be called once the refresh in flight (joined or
  * started) is over, or 0 when there is nothing to wait for: the last
- * refresh succeeded less than min_refresh_interval ago, or a refresh
- * could not start (pa_last_error says why).
+ * refresh started less than min_refresh_interval ago, or a refresh could
+ * not start (pa_last_error says why, as it does when the last one
+ * failed). The interval holds whatever the last refresh's outcome: a
+ * failing panel is not asked again at each request.
  */
 int
 panel_refresh(struct panel *pa, panel_refreshed_fn cb, void *arg)
 {
 	struct panel_waiter	*w;
 
-	if (pa->pa_fetch == NULL && pa->pa_inv != NULL &&
-	    pa->pa_last_error[0] == '\0' &&
-	    mono_now() - pa->pa_last_end < pa->pa_conf->pc_min_refresh)
+	if (pa->pa_fetch == NULL && pa->pa_last_start > 0 &&
+	    mono_now() - pa->pa_last_start < pa->pa_conf->pc_min_refresh)
 		return 0;
 	if (pa->pa_stopped || panel_begin(pa) == -1)
 		return 0;

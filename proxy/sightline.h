@@ -33,7 +33,6 @@
 #define PANEL_NAME_MAX		32
 #define HOSTER_NAME_MAX		64
 #define TLS_VERIFY_DEPTH	4	/* client certificate chains */
-#define JSON_DEPTH_MAX		64	/* nesting of documents we accept */
 
 #define FRONT_LISTEN_MAX	16	/* listen addresses */
 #define FRONT_CONNECTIONS	1024

@@ -40,6 +40,7 @@ struct upstream {
 	struct event_base	*up_base;
 	CURLM			*up_multi;
 	CURLSH			*up_share;	/* TLS sessions, DNS */
+	struct event		*up_pump;	/* starts queued requests */
 	struct event		*up_timer;
 	char			*up_name;	/* panel name, for logs */
 	char			*up_root;	/* URL up to the API root */
@@ -64,6 +65,7 @@ struct upstream_sock {
 };
 
 static void	upstream_pump(struct upstream *);
+static void	upstream_pump_cb(evutil_socket_t, short, void *);
 
 const char *
 upstream_strerror(enum upstream_error e)
@@ -472,7 +474,9 @@ upstream_new(struct event_base *base, const char *name,
 	    curl_share_setopt(up->up_share, CURLSHOPT_SHARE,
 	    CURL_LOCK_DATA_DNS) != CURLSHE_OK)
 		goto oom;
-	if ((up->up_timer = evtimer_new(base, upstream_timeout, up)) == NULL)
+	if ((up->up_timer = evtimer_new(base, upstream_timeout, up)) == NULL ||
+	    (up->up_pump = event_new(base, -1, 0, upstream_pump_cb, up)) ==
+	    NULL)
 		goto oom;
 	curl_multi_setopt(up->up_multi, CURLMOPT_SOCKETFUNCTION,
 	    upstream_socket);
@@ -527,6 +531,8 @@ upstream_free(struct upstream *up)
 		curl_share_cleanup(up->up_share);
 	if (up->up_timer != NULL)
 		event_free(up->up_timer);
+	if (up->up_pump != NULL)
+		event_free(up->up_pump);
 	upstream_wipe_headers(up->up_headers);
 	curl_slist_free_all(up->up_headers);
 	if (up->up_authquery != NULL) {
@@ -537,6 +543,12 @@ upstream_free(struct upstream *up)
 	free(up->up_root);
 	free(up->up_name);
 	free(up);
+}
+
+static void
+upstream_pump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	upstream_pump(arg);
 }
 
 /*
@@ -565,8 +577,12 @@ upstream_get(struct upstream *up, const char *path, int urgent, upstream_cb cb,
 		TAILQ_INSERT_HEAD(&up->up_queue, r, ur_entry);
 	else
 		TAILQ_INSERT_TAIL(&up->up_queue, r, ur_entry);
-	if (up->up_busy == 0)
-		upstream_pump(up);
+	/*
+	 * Started from the loop, not from here: a request that cannot
+	 * start is answered through cb, and the caller must have r (and
+	 * its own state) before any answer comes.
+	 */
+	event_active(up->up_pump, 0, 0);
 	return r;
 }
 

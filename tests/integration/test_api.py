@@ -110,6 +110,30 @@ def test_fresh(env):
          "does not call the panel again")
 
 
+def test_fresh_failing(env):
+    """min_refresh_interval holds when refreshes fail too: a failing panel
+    is not asked again at each ?fresh=1."""
+    def calls():
+        return len([x for x in env.emu_requests()
+                    if x["path"].endswith("/cluster/resources")])
+    env.fault("500", "/cluster/resources", count=100)
+    time.sleep(2.1)  # past min_refresh_interval
+    before = calls()
+    got = [env.get("/v1/vps?fresh=1").status for _ in range(5)]
+    t.eq(got, [502] * 5, "?fresh=1 against a failing panel: 502, five times")
+    t.eq(calls() - before, 1, "but the panel was asked once, not five times")
+    r = env.get("/v1/vps")
+    t.eq(r.status, 200, "without fresh=1 the last good inventory is served")
+    t.ok(r.json()["inventory"]["panels"][0]["last_error"],
+         "naming the failure", r.json()["inventory"])
+    env.fault("none")
+    time.sleep(2.1)
+    r = env.get("/v1/vps?fresh=1")
+    t.eq(r.status, 200, "once the panel is back, ?fresh=1 refreshes")
+    t.eq(r.json()["inventory"]["panels"][0]["last_error"], None,
+         "and the failure is forgotten")
+
+
 def test_health_metrics(env):
     r = env.get("/healthz", token=None)
     t.eq(r.status, 200, "/healthz needs no credential")
@@ -144,7 +168,7 @@ def test_auth(env):
 with Env("api") as env:
     env.start(panel={"min_refresh_interval": 2})
     for fn in (test_list, test_one, test_lookup, test_nodes, test_fresh,
-               test_health_metrics, test_auth):
+               test_fresh_failing, test_health_metrics, test_auth):
         t.run(fn, env)
     t.ok(env.alive(), "sightlined is still running")
 t.done()

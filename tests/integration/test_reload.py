@@ -402,6 +402,38 @@ def test_sigterm(env, w):
     env.daemon = None
 
 
+def test_reload_during_fresh(env, w):
+    """A reload while ?fresh=1 waits on the panel: the request is
+    answered, by the old state, and the daemon lives on (the old state
+    used to be freed under the refresh that was waking it)."""
+    w.write_policy(w.original)
+    w.panel["min_refresh_interval"] = 0
+    w.write_config()
+    ok, log = w.hup()
+    t.ok(ok, "reload with min_refresh_interval = 0", log)
+    env.fault("slow", "/cluster/resources", count=1, delay=1.5)
+    res = {}
+
+    def fresh():
+        res["r"] = env.get("/v1/vps?fresh=1", token=w.token, timeout=20)
+    th = threading.Thread(target=fresh)
+    th.start()
+    time.sleep(0.5)
+    ok, log = w.hup()
+    t.ok(ok, "a reload while ?fresh=1 waits on a slow panel", log)
+    th.join(20)
+    r = res.get("r")
+    t.eq(r and r.status, 200, "the waiting ?fresh=1 is answered")
+    time.sleep(0.3)
+    t.ok(env.alive(), "sightlined survives the old state going away "
+         "under its refresh")
+    t.eq(w.vps().status, 200, "and the new state answers")
+    del w.panel["min_refresh_interval"]
+    w.write_config()
+    ok, log = w.hup()
+    t.ok(ok, "back to the default min_refresh_interval", log)
+
+
 def test_secrets(env, w):
     log = env.log_text()
     for s, what in ((HOSTER_TOKEN, "the noc token"),
@@ -421,7 +453,8 @@ with Env("reload") as env:
     w.write_config()
     env.start_daemon()
     for fn in (test_policy_change, test_broken_policy, test_broken_config,
-               test_hosters, test_request_time_policy_error):
+               test_hosters, test_request_time_policy_error,
+               test_reload_during_fresh):
         t.run(fn, env, w)
     t.ok(env.alive(), "sightlined is still running after every reload")
     t.run(test_sigterm, env, w)

@@ -841,6 +841,41 @@ test_normalize_resources(void)
 	json_decref(map);
 }
 
+/*
+ * A panel body that is not JSON: the reason names the fault and the
+ * byte, and quotes nothing of the body (jansson's own message does, and
+ * the body may hold a secret the policy would drop).
+ */
+static void
+test_reply_not_json(void)
+{
+	static const char *const bodies[] = {
+		"{\"data\":{\"cipassword\":\"Hunter2-Secret\tX\"}}",
+		"{\"data\":{\"sshkeys\":\"Hunter2-\xff\xfe\"}}",
+		"{\"data\":{\"cipassword\" \"Hunter2\"}}",
+		"{\"data\":{\"a\":1,\"a\":\"Hunter2\"}}",
+		"{\"data\":\"Hunter2\"} trailing Hunter2",
+	};
+	struct upstream_reply	 u;
+	struct reply		 r;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		memset(&u, 0, sizeof(u));
+		u.ur_status = 200;
+		u.ur_content_type = "application/json";
+		u.ur_body = bodies[i];
+		u.ur_len = strlen(bodies[i]);
+		reply_parse(&u, &r);
+		tap_ok(r.rp_kind == REPLY_NOTJSON &&
+		    strstr(r.rp_why, "not JSON") != NULL &&
+		    strstr(r.rp_why, "Hunter2") == NULL,
+		    "a malformed body (%zu): \"%s\" quotes none of it", i + 1,
+		    r.rp_why);
+		reply_clear(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -851,5 +886,6 @@ main(void)
 	test_options();
 	test_normalize();
 	test_normalize_resources();
+	test_reply_not_json();
 	return tap_done();
 }
