@@ -233,12 +233,12 @@ api_inventory_head(const struct state *st, struct buf *b)
 		if (age > oldest)
 			oldest = age;
 		api_iso8601(inv->inv_time, when, sizeof(when));
-		p = json_pack("{s:s, s:s, s:I, s:s, s:I, s:f, s:I, s:s}",
+		p = json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:s}",
 		    "name", pa->pa_conf->pc_name,
 		    "plugin", pa->pa_plugin->pl_name,
 		    "records", (json_int_t)inv->inv_nrecs,
 		    "refreshed", when, "age_seconds", (json_int_t)age,
-		    "refresh_seconds", round(inv->inv_seconds * 1000) / 1000,
+		    "refresh_ms", (json_int_t)llround(inv->inv_seconds * 1000),
 		    "upstream_calls", (json_int_t)inv->inv_requests,
 		    "policy_sha256", inv->inv_policy);
 		if (p != NULL)

@@ -49,6 +49,8 @@ def test_list(env):
     t.eq((pa["name"], pa["plugin"], pa["records"]), ("pve", "proxmox", 3),
          "and where it came from")
     t.eq(len(pa["policy_sha256"]), 64, "and the policy's digest")
+    t.ok(isinstance(pa["refresh_ms"], int) and pa["refresh_ms"] >= 0,
+         "and how long the refresh took, in whole milliseconds", pa)
 
 
 def test_one(env):
