@@ -486,11 +486,17 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 	    fq->fq_hoster != NULL ? fq->fq_hoster : "-", fq->fq_method, target,
 	    status, len, (mono_now() - fq->fq_start) * 1000);
 	metrics_request(status);
+	/*
+	 * To evhttp, the client wants to keep the connection (HTTP/1.1, no
+	 * "Connection: close"); front_conn_sent() closes it once the
+	 * answer is written. Answering HTTP/1.1 to HTTP/1.0 is right: the
+	 * highest version sightline conforms to (RFC 9110, 2.5).
+	 */
 	if (evcon != NULL && front_wants_close(fq->fq_req) &&
 	    (cn = front_conn_of(fq->fq_front, fq->fq_req)) != NULL) {
 		in = evhttp_request_get_input_headers(fq->fq_req);
 		evhttp_remove_header(in, "Connection");
-		evhttp_add_header(in, "Connection", "keep-alive");
+		fq->fq_req->minor = 1;
 		cn->cn_close = 1;
 	}
 	evhttp_send_reply(fq->fq_req, status, front_reason(status), NULL);
