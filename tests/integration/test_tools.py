@@ -288,8 +288,39 @@ def test_version_usage(env):
              " ".join(args))
 
 
+def test_man_examples(env):
+    """sightline(1)'s EXAMPLES: the token and digest it shows belong
+    together, and its commands work as shown."""
+    man = open(os.path.join(os.path.dirname(POLICY), "..", "proxy",
+                            "sightline.1")).read()
+    ex = man[man.index(".Sh EXAMPLES"):man.index(".Sh SEE ALSO")]
+    tok = re.search(r"^token: +([0-9a-f]{64})$", ex, re.M)
+    dig = re.search(r"^token_sha256: ([0-9a-f]{64})$", ex, re.M)
+    t.ok(tok and dig, "sightline(1) shows a token and its token_sha256")
+    if not (tok and dig):
+        return
+    t.eq(hashlib.sha256(tok.group(1).encode()).hexdigest(), dig.group(1),
+         "sightline(1)'s token_sha256 is the SHA-256 of its token")
+    r = subprocess.run([SIGHTLINE, "token", "-H"], input=tok.group(1) +
+                       "\n", capture_output=True, text=True)
+    t.eq(r.stdout.strip(), dig.group(1),
+         "printf '%s\\n' \"$TOKEN\" | sightline token -H prints it")
+    conf5 = open(os.path.join(os.path.dirname(POLICY), "..", "proxy",
+                              "sightline.conf.5")).read()
+    t.contains(conf5, dig.group(1)[:32],
+               "sightline.conf(5)'s examples use the same digest")
+    rec = env.path("record.json")
+    with open(rec, "w") as f:
+        json.dump(RECORD, f)
+    r = run([SIGHTLINE, "check-policy", POLICY, rec])
+    t.ok(r.returncode == 0 and "keep" in r.stdout, "sightline check-policy "
+         "POLICY record.json, as shown, exits 0 and shows the fields",
+         r.stderr)
+
+
 with Env("tools") as env:
     for fn in (test_check_record, test_check_native, test_hooks,
-               test_broken, test_token, test_version_usage):
+               test_broken, test_token, test_version_usage,
+               test_man_examples):
         t.run(fn, env)
 t.done()
