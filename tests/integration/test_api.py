@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """The hoster API against the real daemon and the Proxmox emulator:
 list, one VPS, lookups, nodes, freshness, problems, health, metrics."""
+import json
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import Tap, Env  # noqa: E402
+from harness import Tap, Env, HOSTER_PVE_ID, run  # noqa: E402
 
 t = Tap()
 
@@ -136,6 +137,31 @@ def test_fresh_failing(env):
          "and the failure is forgotten")
 
 
+def test_curl(env):
+    """curl, the client a hoster reaches for first, over TLS with the CA."""
+    curl = os.environ.get("CURL", "curl")
+    base = "https://127.0.0.1:%d" % env.port
+    r = run([curl, "-sS", "--fail-with-body", "--cacert", env.path("ca.pem"),
+             "-H", "Authorization: Bearer " + env.token,
+             base + "/v1/lookup?ip=203.0.113.41"])
+    t.eq(r.returncode, 0, "curl: lookup by IP over TLS", r.stderr)
+    ids = [x["id"] for x in json.loads(r.stdout or "{}").get("records", [])]
+    t.eq(ids, ["pve/100"], "curl: the lookup finds VM 100")
+    r = run([curl, "-sS", "--fail-with-body", "--cacert", env.path("ca.pem"),
+             "-H", "Authorization: PVEAPIToken=%s=%s" % (HOSTER_PVE_ID,
+                                                         env.token),
+             base + "/api2/json/nodes/pve1/qemu/100/config"])
+    t.eq(r.returncode, 0, "curl: a native call with PVEAPIToken", r.stderr)
+    cfg = json.loads(r.stdout or "{}").get("data", {})
+    t.ok("net0" in cfg and "cipassword" not in cfg and "sshkeys" not in cfg,
+         "curl: the config, redacted", cfg)
+    r = run([curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+             "--cacert", env.path("ca.pem"), "-X", "POST",
+             "-H", "Authorization: Bearer " + env.token,
+             base + "/api2/json/nodes/pve1/qemu/100/status/stop"])
+    t.eq(r.stdout, "405", "curl: a POST is refused with 405")
+
+
 def test_health_metrics(env):
     r = env.get("/healthz", token=None)
     t.eq(r.status, 200, "/healthz needs no credential")
@@ -170,7 +196,8 @@ def test_auth(env):
 with Env("api") as env:
     env.start(panel={"min_refresh_interval": 2})
     for fn in (test_list, test_one, test_lookup, test_nodes, test_fresh,
-               test_fresh_failing, test_health_metrics, test_auth):
+               test_fresh_failing, test_curl, test_health_metrics,
+               test_auth):
         t.run(fn, env)
     t.ok(env.alive(), "sightlined is still running")
 t.done()

@@ -65,9 +65,10 @@ class Tap:
                 self.diag(diag)
         return cond
 
-    def eq(self, got, want, desc):
+    def eq(self, got, want, desc, diag=None):
         return self.ok(got == want, desc,
-                       "got:  %r\nwant: %r" % (got, want))
+                       "got:  %r\nwant: %r%s" % (got, want, "" if diag is
+                                                  None else "\n%s" % diag))
 
     def contains(self, hay, needle, desc):
         return self.ok(needle in hay, desc,
