@@ -431,7 +431,8 @@ front_wants_close(struct evhttp_request *req)
 	const char	*c = evhttp_find_header(
 			    evhttp_request_get_input_headers(req), "Connection");
 
-	if (front_has_token(c, "close"))
+	/* evhttp always closes after an absolute-form ("proxy") request. */
+	if (front_has_token(c, "close") || (req->flags & EVHTTP_PROXY_REQUEST))
 		return 1;
 	return req->major == 1 && req->minor == 0 &&
 	    !front_has_token(c, "keep-alive");
@@ -461,18 +462,20 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 	evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if (body != NULL && len > 0) {
+	/* An answer to HEAD is the GET's headers, without the body. */
+	if (body != NULL && len > 0 && !fq->fq_head) {
 		if (evbuffer_add_reference(out, body, len, front_body_free,
 		    body) == -1)
 			free(body);
 	} else
 		free(body);
 	/*
-	 * evhttp gives no Content-Length to answers to CONNECT (it expects a
-	 * tunnel), yet sends their body on a connection it keeps open.
+	 * evhttp gives no Content-Length to answers to HEAD, nor to CONNECT
+	 * (it expects a tunnel), yet sends the latter's body on a connection
+	 * it keeps open.
 	 */
-	if (strcmp(fq->fq_method, "CONNECT") == 0) {
-		snprintf(target, sizeof(target), "%zu",
+	if (fq->fq_head || strcmp(fq->fq_method, "CONNECT") == 0) {
+		snprintf(target, sizeof(target), "%zu", fq->fq_head ? len :
 		    evbuffer_get_length(out));
 		evhttp_add_header(h, "Content-Length", target);
 	}
@@ -497,6 +500,7 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 		in = evhttp_request_get_input_headers(fq->fq_req);
 		evhttp_remove_header(in, "Connection");
 		fq->fq_req->minor = 1;
+		fq->fq_req->flags &= ~EVHTTP_PROXY_REQUEST;
 		cn->cn_close = 1;
 	}
 	evhttp_send_reply(fq->fq_req, status, front_reason(status), NULL);

@@ -33,9 +33,12 @@ trace_field(void *arg, const char *path, const char *action, const json_t *v)
 	const char	*section = arg;
 	char		*text;
 
-	/* Tables are described by their fields; show leaves only. */
+	/*
+	 * Tables are described by their fields; a table is shown itself
+	 * only when a rule or a hook keeps or drops it whole.
+	 */
 	if ((json_is_object(v) || json_is_array(v)) &&
-	    strcmp(action, "keep") != 0 && strncmp(action, "drop", 4) != 0)
+	    strncmp(action, "keep", 4) != 0 && strncmp(action, "drop", 4) != 0)
 		return;
 	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
 	    JSON_ENSURE_ASCII);

@@ -707,6 +707,30 @@ def test_concurrent_abuse(env):
          "abuse the daemon (%d answers)" % good, errs[:3])
 
 
+def test_head_and_absolute(env):
+    """HEAD answers carry no body (a keep-alive client would read it as
+    the next answer); an absolute-form target gets its 400."""
+    r = Raw(env, 3)
+    try:
+        r.send(b"HEAD /v1/vps HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
+               b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.5)
+        r._recv(time.monotonic() + 1)
+        raw = r.buf
+    finally:
+        r.close()
+    heads = raw.split(b"\r\n\r\n", 1)
+    t.ok(heads[0].startswith(b"HTTP/1.1 200") and
+         b"Content-Length: " in heads[0], "HEAD: 200 with the GET's "
+         "Content-Length", heads[0][:300])
+    t.ok(len(heads) == 2 and heads[1].startswith(b"HTTP/1.1 200") and
+         heads[1].endswith(b'{"ready":true,"status":"ok"}'),
+         "HEAD: no body, so the next answer follows at once", raw[:600])
+    a, closed, took = exchange(env, b"GET http://127.0.0.1/v1/vps HTTP/1.1"
+                               b"\r\nHost: x\r\n" + AUTH + b"\r\n")
+    t.eq(a and a[0], 400, "an absolute-form target: the 400 arrives")
+
+
 with Env("hostile") as env:
     env.start(emu_args=("--generate", "8", "--nodes", "2"),
               extra={"limits": {"request_timeout": REQUEST_TIMEOUT,
@@ -717,7 +741,7 @@ with Env("hostile") as env:
                test_native_tricks, test_log_redaction, test_keepalive,
                test_pipeline, test_concurrent_abuse, test_tls_port,
                test_max_connections, test_slowloris, test_close_delimited,
-               test_garbage):
+               test_head_and_absolute, test_garbage):
         t0 = time.monotonic()
         t.run(fn, env)
         if not env.alive():
