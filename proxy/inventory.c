@@ -205,22 +205,37 @@ oom:
 }
 
 /*
- * Build the inventory of panel from its normalized records and nodes
- * (both stolen) with policy po. Returns a new inventory (free with
- * inventory_free()), or NULL with a reason: one record the policy fails
- * on fails the whole inventory, so nothing unredacted can slip through.
+ * An inventory being built. A refresh of many VPSes takes a good part
+ * of a second to redact and index; done in slices (inventory_step()),
+ * it does not hold the event loop, and hoster requests go on being
+ * answered from the previous inventory meanwhile.
  */
-struct inventory *
-inventory_build(const char *panel, json_t *records, json_t *nodes,
+struct inventory_builder {
+	struct inventory	*ib_inv;
+	json_t			*ib_records;	/* the trees, until done */
+	struct policy		*ib_policy;	/* borrowed */
+	size_t			 ib_next;	/* the next record to redact */
+};
+
+/*
+ * Begin the inventory of panel from its normalized records and nodes
+ * (both stolen), redacted with policy po (borrowed: it must outlive the
+ * builder). Returns a new builder (free with inventory_builder_free()),
+ * or NULL with a reason.
+ */
+struct inventory_builder *
+inventory_builder_new(const char *panel, json_t *records, json_t *nodes,
     struct policy *po, char *err)
 {
+	struct inventory_builder *b;
 	struct inventory	*inv;
 	struct inv_record	*r;
-	json_t			*rec, *red;
+	json_t			*rec;
 	const char		*id, *node;
 	size_t			 i, n = json_array_size(records);
 
-	if ((inv = calloc(1, sizeof(*inv))) == NULL ||
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (inv = b->ib_inv = calloc(1, sizeof(*inv))) == NULL ||
 	    (inv->inv_panel = strdup(panel)) == NULL ||
 	    (n > 0 && (inv->inv_recs = calloc(n, sizeof(*r))) == NULL) ||
 	    (inv->inv_byip = inv_index_new(n * 2)) == NULL ||
@@ -228,16 +243,13 @@ inventory_build(const char *panel, json_t *records, json_t *nodes,
 		err_set(err, "out of memory");
 		json_decref(records);
 		json_decref(nodes);
-		inventory_free(inv);
+		inventory_builder_free(b);
 		return NULL;
 	}
+	b->ib_records = records;
+	b->ib_policy = po;
 	inv->inv_nodes_raw = nodes;
 	strlcpy(inv->inv_policy, po->po_digest, sizeof(inv->inv_policy));
-	inv->inv_time = time(NULL);
-	/*
-	 * The records stay trees only while this runs: kept serialized,
-	 * a normalized record takes about a third of the memory.
-	 */
 	json_array_foreach(records, i, rec) {
 		r = &inv->inv_recs[inv->inv_nrecs++];
 		r->ir_tree = rec;
@@ -248,26 +260,56 @@ inventory_build(const char *panel, json_t *records, json_t *nodes,
 		}
 		node = json_string_value(json_object_get(rec, "node"));
 		if ((r->ir_id = strdup(id)) == NULL ||
-		    (node != NULL && (r->ir_node = strdup(node)) == NULL) ||
-		    (r->ir_raw = json_dumps(rec, INV_DUMP_FLAGS)) == NULL)
-			goto oom;
-	}
-	qsort(inv->inv_recs, inv->inv_nrecs, sizeof(*r), inv_record_cmp);
-	for (i = 0; i < inv->inv_nrecs; i++) {
-		r = &inv->inv_recs[i];
-		if (i > 0 && strcmp(r->ir_id, inv->inv_recs[i - 1].ir_id) == 0) {
-			err_set(err, "two records have the id %s", r->ir_id);
+		    (node != NULL && (r->ir_node = strdup(node)) == NULL)) {
+			err_set(err, "out of memory");
 			goto fail;
 		}
+	}
+	qsort(inv->inv_recs, inv->inv_nrecs, sizeof(*r), inv_record_cmp);
+	for (i = 1; i < inv->inv_nrecs; i++)
+		if (strcmp(inv->inv_recs[i].ir_id,
+		    inv->inv_recs[i - 1].ir_id) == 0) {
+			err_set(err, "two records have the id %s",
+			    inv->inv_recs[i].ir_id);
+			goto fail;
+		}
+	return b;
+fail:
+	inventory_builder_free(b);
+	return NULL;
+}
+
+/*
+ * Redact, serialize and index up to max more records; after the last,
+ * the nodes. Returns 1 when the inventory is complete, 0 when there is
+ * more to do, or -1 with a reason: one record the policy fails on fails
+ * the whole inventory, so nothing unredacted can slip through.
+ */
+int
+inventory_step(struct inventory_builder *b, size_t max, char *err)
+{
+	struct inventory	*inv = b->ib_inv;
+	struct policy		*po = b->ib_policy;
+	struct inv_record	*r;
+	json_t			*red;
+	size_t			 i;
+
+	for (i = b->ib_next; i < inv->inv_nrecs && max > 0; i++, max--) {
+		r = &inv->inv_recs[i];
 		if (policy_apply(po, &po->po_record, r->ir_tree, &red, NULL,
 		    NULL, err) == -1) {
 			err_prefix(err, "record %s: ", r->ir_id);
-			goto fail;
+			return -1;
 		}
 		if (red == NULL && (red = json_object()) == NULL)
 			goto oom;
+		/*
+		 * The normalized record is kept serialized (a reload's new
+		 * policy needs it): as a tree it takes three times the room.
+		 */
 		r->ir_json = json_dumps(red, INV_DUMP_FLAGS);
-		if (r->ir_json == NULL ||
+		r->ir_raw = json_dumps(r->ir_tree, INV_DUMP_FLAGS);
+		if (r->ir_json == NULL || r->ir_raw == NULL ||
 		    inv_index_record(inv, red, i) == -1) {
 			json_decref(red);
 			goto oom;
@@ -276,17 +318,59 @@ inventory_build(const char *panel, json_t *records, json_t *nodes,
 		r->ir_tree = NULL;
 		json_decref(red);
 	}
-	json_decref(records);
-	records = NULL;
+	b->ib_next = i;
+	if (i < inv->inv_nrecs)
+		return 0;
+	json_decref(b->ib_records);
+	b->ib_records = NULL;
 	if (inv_nodes(inv, po, err) == -1)
-		goto fail;
-	return inv;
+		return -1;
+	inv->inv_time = time(NULL);
+	return 1;
 oom:
 	err_set(err, "out of memory");
-fail:
-	json_decref(records);
-	inventory_free(inv);
-	return NULL;
+	return -1;
+}
+
+/* The complete inventory (inventory_step() returned 1), taken over. */
+struct inventory *
+inventory_builder_take(struct inventory_builder *b)
+{
+	struct inventory	*inv = b->ib_inv;
+
+	b->ib_inv = NULL;
+	return inv;
+}
+
+void
+inventory_builder_free(struct inventory_builder *b)
+{
+	if (b == NULL)
+		return;
+	json_decref(b->ib_records);
+	inventory_free(b->ib_inv);
+	free(b);
+}
+
+/*
+ * The whole inventory at once (a reload's new policy on the current
+ * records, tests): inventory_builder_new(), then every step. Returns a
+ * new inventory (free with inventory_free()), or NULL with a reason.
+ */
+struct inventory *
+inventory_build(const char *panel, json_t *records, json_t *nodes,
+    struct policy *po, char *err)
+{
+	struct inventory_builder *b;
+	struct inventory	*inv = NULL;
+
+	if ((b = inventory_builder_new(panel, records, nodes, po, err)) ==
+	    NULL)
+		return NULL;
+	if (inventory_step(b, SIZE_MAX, err) == 1)
+		inv = inventory_builder_take(b);
+	inventory_builder_free(b);
+	return inv;
 }
 
 void

@@ -35,6 +35,9 @@ struct metrics_panel {
 
 static uint64_t		 metrics_status[METRICS_STATUS_MAX + 1];
 static uint64_t		 metrics_conns, metrics_conn_limit_hits;
+static uint64_t		 metrics_lag_bucket[METRICS_NBUCKETS];
+static uint64_t		 metrics_lag_count;
+static double		 metrics_lag_sum;
 static struct metrics_panel metrics_panels[METRICS_PANELS_MAX];
 static size_t		 metrics_npanels;
 
@@ -112,6 +115,22 @@ metrics_policy_error(const char *panel)
 }
 
 /* +1 when a connection opens, -1 when it closes; 0 counts a limit hit. */
+/*
+ * How late the event loop ran a timer: the time during which no hoster
+ * request could be served (a refresh building a large inventory, say).
+ */
+void
+metrics_loop_lag(double seconds)
+{
+	size_t	 i;
+
+	metrics_lag_count++;
+	metrics_lag_sum += seconds;
+	for (i = 0; i < METRICS_NBUCKETS; i++)
+		if (seconds <= metrics_buckets[i])
+			metrics_lag_bucket[i]++;
+}
+
 void
 metrics_connection(int delta)
 {
@@ -128,6 +147,9 @@ metrics_reset(void)
 	memset(metrics_panels, 0, sizeof(metrics_panels));
 	metrics_npanels = 0;
 	metrics_conns = metrics_conn_limit_hits = 0;
+	memset(metrics_lag_bucket, 0, sizeof(metrics_lag_bucket));
+	metrics_lag_count = 0;
+	metrics_lag_sum = 0;
 }
 
 static void
@@ -167,6 +189,20 @@ metrics_render(const struct panel *const *panels, size_t npanels, size_t *len)
 	    "Times max_connections was reached and accepting paused.");
 	buf_printf(&o, "sightline_connection_limit_hits_total %llu\n",
 	    (unsigned long long)metrics_conn_limit_hits);
+
+	metrics_head(&o, "sightline_event_loop_lag_seconds", "histogram",
+	    "How late the event loop ran its probe timer: time no request "
+	    "was served.");
+	for (b = 0; b < METRICS_NBUCKETS; b++)
+		buf_printf(&o, "sightline_event_loop_lag_seconds_bucket{le="
+		    "\"%g\"} %llu\n", metrics_buckets[b],
+		    (unsigned long long)metrics_lag_bucket[b]);
+	buf_printf(&o, "sightline_event_loop_lag_seconds_bucket{le=\"+Inf\"} "
+	    "%llu\n", (unsigned long long)metrics_lag_count);
+	buf_printf(&o, "sightline_event_loop_lag_seconds_sum %.6f\n",
+	    metrics_lag_sum);
+	buf_printf(&o, "sightline_event_loop_lag_seconds_count %llu\n",
+	    (unsigned long long)metrics_lag_count);
 
 	metrics_head(&o, "sightline_upstream_request_duration_seconds",
 	    "histogram", "Panel API calls that got an answer, by panel.");

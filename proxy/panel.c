@@ -22,6 +22,7 @@
  */
 #define PANEL_RETRY_MIN	1
 #define PANEL_RETRY_MAX	30
+#define PANEL_BUILD_SLICE	500	/* records redacted per turn of the loop */
 
 struct panel_waiter {
 	TAILQ_ENTRY(panel_waiter) pw_entry;
@@ -31,6 +32,7 @@ struct panel_waiter {
 
 static void	panel_tick(evutil_socket_t, short, void *);
 static void	panel_retry(struct panel *);
+static void	panel_build(evutil_socket_t, short, void *);
 
 /*
  * A new panel from its configuration (borrowed: it must outlive the
@@ -73,7 +75,8 @@ panel_new(struct event_base *base, struct conf_panel *pc, struct conf *cf,
 	}
 	if (pa->pa_upstream == NULL)
 		goto fail;
-	if ((pa->pa_timer = evtimer_new(base, panel_tick, pa)) == NULL) {
+	if ((pa->pa_timer = evtimer_new(base, panel_tick, pa)) == NULL ||
+	    (pa->pa_build_ev = evtimer_new(base, panel_build, pa)) == NULL) {
 		err_set(err, "%s: out of memory", pc->pc_name);
 		goto fail;
 	}
@@ -94,6 +97,9 @@ panel_free(struct panel *pa)
 	if (pa == NULL)
 		return;
 	pa->pa_stopped = 1;
+	inventory_builder_free(pa->pa_build);
+	if (pa->pa_build_ev != NULL)
+		event_free(pa->pa_build_ev);
 	if (pa->pa_fetch != NULL) {
 		fetch_free(pa->pa_fetch);
 		pa->pa_fetch = NULL;
@@ -151,60 +157,117 @@ panel_wake(struct panel *pa)
 	}
 }
 
+/*
+ * The refresh in flight is over: inv is the new inventory (stolen), or
+ * NULL and pa_last_error says why not.
+ */
 static void
-panel_fetched(struct fetch *f, void *arg)
+panel_refreshed(struct panel *pa, struct inventory *inv)
 {
-	struct panel		*pa = arg;
-	struct inventory	*inv;
-	const char		*why;
-	char			 err[ERR_MAX];
-	double			 secs = fetch_seconds(f);
+	struct fetch	*f = pa->pa_fetch;
+	const char	*name = pa->pa_conf->pc_name;
+	double		 secs;
 
 	pa->pa_fetch = NULL;
 	pa->pa_last_end = mono_now();
+	secs = pa->pa_last_end - pa->pa_last_start;
+	if (inv != NULL) {
+		inv->inv_seconds = secs;
+		inv->inv_requests = fetch_requests(f);
+		inventory_free(pa->pa_inv);
+		pa->pa_inv = inv;
+		pa->pa_last_error[0] = '\0';
+		pa->pa_last_status = 0;
+		pa->pa_retry = 0;
+		log_info("%s: inventory of %zu VPSes on %zu nodes in %.2f s "
+		    "(%zu calls)", name, inv->inv_nrecs,
+		    json_array_size(inv->inv_nodes), secs, inv->inv_requests);
+		metrics_refresh(name, 1, secs, inv->inv_nrecs);
+		panel_schedule(pa, pa->pa_conf->pc_refresh - secs);
+	} else {
+		log_warnx("%s: %s", name, pa->pa_last_error);
+		metrics_refresh(name, 0, secs, 0);
+		panel_retry(pa);
+	}
+	fetch_free(f);
+	panel_wake(pa);
+}
+
+/* The policy failed on the new records: err goes to the log only. */
+static void
+panel_policy_failed(struct panel *pa, const char *err)
+{
+	/* It may quote a value the policy was about to drop (a hook's). */
+	log_warnx("%s: policy %s failed: %s", pa->pa_conf->pc_name,
+	    pa->pa_policy->po_path, err);
+	strlcpy(pa->pa_last_error, "the policy failed on the inventory; the "
+	    "reason is in sightlined's log", sizeof(pa->pa_last_error));
+	pa->pa_last_status = 500;
+	metrics_policy_error(pa->pa_conf->pc_name);
+}
+
+/*
+ * The next slice runs from a timer due at once, not event_active():
+ * libevent runs events activated while it runs active events in the
+ * same turn, which would build everything before any request is read.
+ */
+static void
+panel_build_next(struct panel *pa)
+{
+	static const struct timeval	 now = { 0, 0 };
+
+	evtimer_add(pa->pa_build_ev, &now);
+}
+
+/* A slice of the new inventory, then back to the loop until done. */
+static void
+panel_build(evutil_socket_t fd, short what, void *arg)
+{
+	struct panel		*pa = arg;
+	struct inventory	*inv = NULL;
+	char			 err[ERR_MAX];
+	int			 rc;
+
+	if ((rc = inventory_step(pa->pa_build, PANEL_BUILD_SLICE, err)) == 0) {
+		panel_build_next(pa);
+		return;
+	}
+	if (rc == 1)
+		inv = inventory_builder_take(pa->pa_build);
+	else
+		panel_policy_failed(pa, err);
+	inventory_builder_free(pa->pa_build);
+	pa->pa_build = NULL;
+	panel_refreshed(pa, inv);
+}
+
+/*
+ * The panel's answers are in: build the inventory from them, a slice
+ * per turn of the event loop. The refresh stays in flight (pa_fetch)
+ * until the inventory is complete.
+ */
+static void
+panel_fetched(struct fetch *f, void *arg)
+{
+	struct panel	*pa = arg;
+	const char	*why;
+	char		 err[ERR_MAX];
+
 	if ((why = fetch_error(f)) != NULL) {
 		snprintf(pa->pa_last_error, sizeof(pa->pa_last_error),
 		    "refresh failed: %s", why);
 		pa->pa_last_status = fetch_failure_status(f);
-		goto failed;
+		panel_refreshed(pa, NULL);
+		return;
 	}
-	inv = inventory_build(pa->pa_conf->pc_name, fetch_take_records(f),
-	    fetch_take_nodes(f), pa->pa_policy, err);
-	if (inv == NULL) {
-		/*
-		 * The reason may quote a value the policy was about to
-		 * drop (a hook's error message): it goes to the log only.
-		 */
-		log_warnx("%s: policy %s failed: %s", pa->pa_conf->pc_name,
-		    pa->pa_policy->po_path, err);
-		strlcpy(pa->pa_last_error, "the policy failed on the "
-		    "inventory; the reason is in sightlined's log",
-		    sizeof(pa->pa_last_error));
-		pa->pa_last_status = 500;
-		metrics_policy_error(pa->pa_conf->pc_name);
-		goto failed;
+	pa->pa_build = inventory_builder_new(pa->pa_conf->pc_name,
+	    fetch_take_records(f), fetch_take_nodes(f), pa->pa_policy, err);
+	if (pa->pa_build == NULL) {
+		panel_policy_failed(pa, err);
+		panel_refreshed(pa, NULL);
+		return;
 	}
-	inv->inv_seconds = secs;
-	inv->inv_requests = fetch_requests(f);
-	inventory_free(pa->pa_inv);
-	pa->pa_inv = inv;
-	pa->pa_last_error[0] = '\0';
-	pa->pa_last_status = 0;
-	pa->pa_retry = 0;
-	log_info("%s: inventory of %zu VPSes on %zu nodes in %.2f s "
-	    "(%zu calls)", pa->pa_conf->pc_name, inv->inv_nrecs,
-	    json_array_size(inv->inv_nodes), secs, inv->inv_requests);
-	metrics_refresh(pa->pa_conf->pc_name, 1, secs, inv->inv_nrecs);
-	panel_schedule(pa, pa->pa_conf->pc_refresh - secs);
-	fetch_free(f);
-	panel_wake(pa);
-	return;
-failed:
-	log_warnx("%s: %s", pa->pa_conf->pc_name, pa->pa_last_error);
-	metrics_refresh(pa->pa_conf->pc_name, 0, secs, 0);
-	panel_retry(pa);
-	fetch_free(f);
-	panel_wake(pa);
+	panel_build_next(pa);
 }
 
 /* Schedule the next try after a failed refresh. */

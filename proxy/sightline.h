@@ -403,7 +403,7 @@ extern const struct plugin plugin_proxmox;
 struct inv_record {
 	char		*ir_id;
 	char		*ir_node;	/* may be NULL */
-	json_t		*ir_tree;	/* inventory_build() only, borrowed */
+	json_t		*ir_tree;	/* while being built, borrowed */
 	char		*ir_raw;	/* the normalized record, serialized:
 					   kept for a reload's new policy */
 	char		*ir_json;	/* the redacted record, serialized */
@@ -429,6 +429,12 @@ struct inventory {
 };
 
 enum inv_key { INV_IP, INV_MAC };
+struct inventory_builder;
+struct inventory_builder *inventory_builder_new(const char *, json_t *,
+		    json_t *, struct policy *, char *);
+int		 inventory_step(struct inventory_builder *, size_t, char *);
+struct inventory *inventory_builder_take(struct inventory_builder *);
+void		 inventory_builder_free(struct inventory_builder *);
 struct inventory *inventory_build(const char *, json_t *, json_t *,
 		    struct policy *, char *);
 void		 inventory_free(struct inventory *);
@@ -449,6 +455,8 @@ struct panel {
 	struct event_base	*pa_base;
 	struct inventory	*pa_inv;	/* NULL until the first refresh */
 	struct fetch		*pa_fetch;	/* the refresh in flight */
+	struct inventory_builder *pa_build;	/* its inventory, being built */
+	struct event		*pa_build_ev;	/* builds the next slice */
 	struct event		*pa_timer;
 	double			 pa_last_start;	/* monotonic */
 	double			 pa_last_end;
@@ -494,6 +502,7 @@ void		 metrics_upstream(const char *, int, enum upstream_error,
 void		 metrics_refresh(const char *, int, double, size_t);
 void		 metrics_policy_error(const char *);
 void		 metrics_connection(int);
+void		 metrics_loop_lag(double);
 char		*metrics_render(const struct panel *const *, size_t, size_t *);
 void		 metrics_reset(void);
 

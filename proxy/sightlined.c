@@ -98,6 +98,21 @@ reload(struct daemon *d)
 	log_info("configuration reloaded");
 }
 
+/*
+ * The probe behind sightline_event_loop_lag_seconds: a timer every
+ * LAG_PROBE_INTERVAL seconds, and how late it fires.
+ */
+#define LAG_PROBE_INTERVAL	0.1
+
+static void
+on_lag_probe(evutil_socket_t fd, short what, void *arg)
+{
+	double	*due = arg, now = mono_now();
+
+	metrics_loop_lag(now > *due ? now - *due : 0);
+	*due = now + LAG_PROBE_INTERVAL;
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -120,7 +135,8 @@ int
 main(int argc, char *argv[])
 {
 	struct daemon	 d;
-	struct event	*sig[3];
+	struct event	*sig[3], *lag;
+	double		 lag_due;
 	struct timeval	 tv;
 	char		*errors;
 	char		 err[ERR_MAX];
@@ -186,9 +202,16 @@ main(int argc, char *argv[])
 		if (sig[i] == NULL || evsignal_add(sig[i], NULL) == -1)
 			fatalx("cannot handle signal %d", signals[i]);
 	}
+	lag_due = mono_now() + LAG_PROBE_INTERVAL;
+	lag = event_new(d.d_base, -1, EV_PERSIST, on_lag_probe, &lag_due);
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)(LAG_PROBE_INTERVAL * 1e6);
+	if (lag == NULL || event_add(lag, &tv) == -1)
+		fatalx("cannot start the event loop probe");
 	log_info("sightlined %s started with %s", PACKAGE_VERSION, d.d_path);
 
 	event_base_dispatch(d.d_base);
+	event_free(lag);
 
 	api_shutdown();
 	d.d_state = NULL;

@@ -171,7 +171,8 @@ def test_health_metrics(env):
     for name in ("sightline_requests_total", "sightline_records",
                  "sightline_refresh_duration_seconds",
                  "sightline_upstream_request_duration_seconds",
-                 "sightline_policy_errors_total"):
+                 "sightline_policy_errors_total",
+                 "sightline_event_loop_lag_seconds_count"):
         t.contains(text, name, "/metrics has " + name)
     r = env.get("/metrics", token=None)
     t.eq(r.status, 401, "/metrics needs a credential")
