@@ -485,19 +485,25 @@ api_v1(struct state *st, struct front_req *fq, int may_refresh)
 {
 	static const char *const p_fresh[] = { "fresh", NULL };
 	static const char *const p_lookup[] = { "fresh", "ip", "mac", NULL };
+	enum { V1_LIST, V1_ONE, V1_LOOKUP, V1_NODES } route;
 	char			 v[3][API_PARAM_MAX];
 	const char		*path = fq->fq_path;
-	int			 lookup = strcmp(path, "/v1/lookup") == 0;
 
 	/* Route first: an unknown path is 404, ready or not. */
-	if (!lookup && strcmp(path, "/v1/vps") != 0 &&
-	    strcmp(path, "/v1/nodes") != 0 &&
-	    (strncmp(path, "/v1/vps/", 8) != 0 || path[8] == '\0')) {
+	if (strcmp(path, "/v1/vps") == 0)
+		route = V1_LIST;
+	else if (strncmp(path, "/v1/vps/", 8) == 0 && path[8] != '\0')
+		route = V1_ONE;
+	else if (strcmp(path, "/v1/lookup") == 0)
+		route = V1_LOOKUP;
+	else if (strcmp(path, "/v1/nodes") == 0)
+		route = V1_NODES;
+	else {
 		front_problem(fq, 404, "not-found", "no such endpoint: %s",
 		    path);
 		return;
 	}
-	if (api_params(fq, lookup ? p_lookup : p_fresh, v) == -1)
+	if (api_params(fq, route == V1_LOOKUP ? p_lookup : p_fresh, v) == -1)
 		return;
 	if (v[0][0] != '\0' && strcmp(v[0], "1") != 0 &&
 	    strcmp(v[0], "0") != 0) {
@@ -510,14 +516,20 @@ api_v1(struct state *st, struct front_req *fq, int may_refresh)
 	}
 	if (!api_ready(st, fq))
 		return;
-	if (strcmp(path, "/v1/vps") == 0)
+	switch (route) {
+	case V1_LIST:
 		api_list(st, fq);
-	else if (strncmp(path, "/v1/vps/", 8) == 0 && path[8] != '\0')
+		break;
+	case V1_ONE:
 		api_one(st, fq, path + 8);
-	else if (lookup)
+		break;
+	case V1_LOOKUP:
 		api_lookup(st, fq, v[1], v[2]);
-	else
+		break;
+	case V1_NODES:
 		api_nodes(st, fq);
+		break;
+	}
 }
 
 /* ---- native ---- */

@@ -21,6 +21,21 @@ auth_token_hash(const char *token, char out[SHA256_HEX_LEN + 1])
 	crypto_sha256_hex(token, strlen(token), out);
 }
 
+/*
+ * The token in s without the spaces around it: its start, and its
+ * length in *len. How both the daemon and "sightline token -H" read one.
+ */
+const char *
+auth_token_trim(const char *s, size_t *len)
+{
+	while (*s == ' ')
+		s++;
+	*len = strlen(s);
+	while (*len > 0 && s[*len - 1] == ' ')
+		(*len)--;
+	return s;
+}
+
 /* The hoster whose digest matches, or NULL; time independent of which. */
 static const struct conf_hoster *
 auth_match(const struct conf *cf, const char *token, size_t len)
@@ -55,12 +70,7 @@ auth_bearer(const struct conf *cf, const char *value,
 
 	if (strncasecmp(value, "Bearer ", 7) != 0)
 		return -1;
-	tok = value + 7;
-	while (*tok == ' ')
-		tok++;
-	len = strlen(tok);
-	while (len > 0 && tok[len - 1] == ' ')
-		len--;
+	tok = auth_token_trim(value + 7, &len);
 	if (len == 0 || len > AUTH_TOKEN_MAX)
 		return -1;
 	if ((id->ai_hoster = auth_match(cf, tok, len)) == NULL)

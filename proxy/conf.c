@@ -528,11 +528,6 @@ conf_parse_hosters(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 	}
 }
 
-/*
- * The panel URL: http or https, a host, an optional port and path; no
- * credentials, query or fragment (credentials belong in their own file).
- * Plain http only to a loopback address.
- */
 /* After the host: nothing, a path, or ":PORT" then nothing or a path. */
 static int
 conf_url_port(const char *s)
@@ -552,6 +547,11 @@ conf_url_port(const char *s)
 	return errstr == NULL;
 }
 
+/*
+ * The panel URL: http or https, a host, an optional port and path; no
+ * credentials, query or fragment (credentials belong in their own file).
+ * Plain http only to a loopback address.
+ */
 static void
 conf_check_url(struct conf_ctx *cx, const char *p, char *url)
 {

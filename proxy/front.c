@@ -785,7 +785,7 @@ fail:
 void
 front_free(struct front *fr)
 {
-	int			 i;
+	int	 i;
 
 	if (fr == NULL)
 		return;

@@ -114,7 +114,6 @@ metrics_policy_error(const char *panel)
 		mp->mp_policy_errors++;
 }
 
-/* +1 when a connection opens, -1 when it closes; 0 counts a limit hit. */
 /*
  * How late the event loop ran a timer: the time during which no hoster
  * request could be served (a refresh building a large inventory, say).
@@ -131,6 +130,7 @@ metrics_loop_lag(double seconds)
 			metrics_lag_bucket[i]++;
 }
 
+/* +1 when a connection opens, -1 when it closes; 0 counts a limit hit. */
 void
 metrics_connection(int delta)
 {

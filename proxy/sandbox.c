@@ -218,6 +218,17 @@ call:
 	return lua_gettop(L);
 }
 
+/*
+ * Make err name the file: Lua's syntax and run-time errors do
+ * ("file:line: ..."), binary-chunk and memory errors do not.
+ */
+static void
+sandbox_name_error(char *err, const char *name)
+{
+	if (err != NULL && strncmp(err, name, strlen(name)) != 0)
+		err_prefix(err, "%s: ", name);
+}
+
 /* Runs inside sandbox_pcall: open the safe libraries (no arguments). */
 static int
 sandbox_openlibs(lua_State *L)
@@ -560,17 +571,13 @@ sandbox_run(struct sandbox *sb, const char *name, const char *buf, size_t len,
 	snprintf(chunkname, sizeof(chunkname), "@%s", name);
 	if (luaL_loadbufferx(L, buf, len, chunkname, "t") != LUA_OK) {
 		err_set(err, "%s", lua_tostring(L, -1));
-		/* Binary chunk and memory errors carry no file name. */
-		if (err != NULL && strncmp(err, name, strlen(name)) != 0)
-			err_prefix(err, "%s: ", name);
+		sandbox_name_error(err, name);
 		lua_settop(L, top);
 		return NULL;
 	}						/* [runner chunk] */
 	lua_pushboolean(L, sb->sb_mode == SANDBOX_DATA);	/* [runner chunk b] */
 	if (sandbox_pcall(sb, 2, 1, err) == -1) {
-		/* Memory errors skip the handler and carry no position. */
-		if (err != NULL && strncmp(err, name, strlen(name)) != 0)
-			err_prefix(err, "%s: ", name);
+		sandbox_name_error(err, name);
 		goto done;
 	}
 	if (sb->sb_mode == SANDBOX_POLICY && lua_type(L, -1) != LUA_TTABLE) {

@@ -150,14 +150,11 @@ cmd_token(int argc, char *argv[])
 			    "input\n");
 			return 1;
 		}
-		/* As the daemon reads "Bearer TOKEN": spaces around it do
-		 * not count. */
+		/* As the daemon reads "Bearer TOKEN". */
 		line[strcspn(line, "\r\n")] = '\0';
-		for (tok = line; *tok == ' '; tok++)
-			;
-		for (n = strlen(tok); n > 0 && tok[n - 1] == ' '; n--)
-			tok[n - 1] = '\0';
-		if (*tok == '\0') {
+		tok = (char *)(uintptr_t)auth_token_trim(line, &n);
+		tok[n] = '\0';
+		if (n == 0) {
 			fprintf(stderr, "sightline: no token on standard "
 			    "input\n");
 			return 1;

@@ -556,5 +556,6 @@ int		 auth_pve_token(const struct conf *, const char *,
 int		 auth_cert(const struct conf *, const char *,
 		    struct auth_identity *);
 void		 auth_token_hash(const char *, char[SHA256_HEX_LEN + 1]);
+const char	*auth_token_trim(const char *, size_t *);
 
 #endif /* SIGHTLINE_H */

@@ -103,6 +103,8 @@ reload(struct daemon *d)
  * LAG_PROBE_INTERVAL seconds, and how late it fires.
  */
 #define LAG_PROBE_INTERVAL	0.1
+/* Seconds the loop runs on after SIGTERM, to send the last answers. */
+#define SHUTDOWN_GRACE		0.25
 
 static void
 on_lag_probe(evutil_socket_t fd, short what, void *arg)
@@ -217,7 +219,7 @@ main(int argc, char *argv[])
 	d.d_state = NULL;
 	/* Let the answers api_shutdown() queued reach their clients. */
 	tv.tv_sec = 0;
-	tv.tv_usec = 250000;
+	tv.tv_usec = (suseconds_t)(SHUTDOWN_GRACE * 1e6);
 	event_base_loopexit(d.d_base, &tv);
 	event_base_dispatch(d.d_base);
 	front_free(d.d_front);

@@ -250,12 +250,14 @@ upstream_finish(struct upstream *up, struct upstream_req *r, CURLcode rc)
 	long			 status = 0;
 	char			*ctype = NULL;
 	char			 msg[ERR_MAX];
+	const char		*why;
 
 	memset(&rep, 0, sizeof(rep));
 	curl_easy_getinfo(r->ur_easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(r->ur_easy, CURLINFO_CONTENT_TYPE, &ctype);
 	rep.ur_error = upstream_classify(r, rc);
 	rep.ur_errmsg = upstream_strerror(rep.ur_error);
+	why = r->ur_errbuf[0] != '\0' ? r->ur_errbuf : curl_easy_strerror(rc);
 	/*
 	 * Say which check failed (issuer, name, pin): the hoster and the
 	 * reseller need it, and nothing secret is sent before the
@@ -266,20 +268,18 @@ upstream_finish(struct upstream *up, struct upstream_req *r, CURLcode rc)
 		    r->ur_errbuf, up->up_pinned ? "; the certificate must "
 		    "match the configured fingerprint" : "");
 		rep.ur_errmsg = msg;
+		why = NULL;	/* said already */
 	}
 	rep.ur_status = rep.ur_error == UPSTREAM_OK ? (int)status : 0;
 	rep.ur_content_type = ctype;
 	rep.ur_body = r->ur_body != NULL ? r->ur_body : "";
 	rep.ur_len = r->ur_len;
 	rep.ur_seconds = mono_now() - r->ur_start;
-	if (rep.ur_error != UPSTREAM_OK && rep.ur_errmsg == msg)
-		log_warnx("%s: GET %.*s: %s", up->up_name,
-		    (int)strcspn(r->ur_path, "?"), r->ur_path, msg);
-	else if (rep.ur_error != UPSTREAM_OK)
-		log_warnx("%s: GET %.*s: %s (%s)", up->up_name,
+	if (rep.ur_error != UPSTREAM_OK)
+		log_warnx("%s: GET %.*s: %s%s%s%s", up->up_name,
 		    (int)strcspn(r->ur_path, "?"), r->ur_path, rep.ur_errmsg,
-		    r->ur_errbuf[0] != '\0' ? r->ur_errbuf :
-		    curl_easy_strerror(rc));
+		    why != NULL ? " (" : "", why != NULL ? why : "",
+		    why != NULL ? ")" : "");
 	else
 		log_debug("%s: GET %.*s: %d, %zu bytes, %.1f ms", up->up_name,
 		    (int)strcspn(r->ur_path, "?"), r->ur_path, rep.ur_status,
