@@ -194,44 +194,6 @@ pve_size_gb(const char *s, double *gb)
 	return end[1] == '\0' && isfinite(*gb) ? 0 : -1;
 }
 
-/* A whole number as an integer, anything else as a real. */
-static json_t *
-pve_number(double v)
-{
-	if (!isfinite(v))
-		return json_null();
-	if (v == floor(v) && fabs(v) < 9e15)
-		return json_integer((json_int_t)v);
-	return json_real(v);
-}
-
-/* A whole string that is a finite number; 1 if it is. */
-static int
-pve_strnum(const char *s, double *out)
-{
-	char	*end;
-
-	*out = strtod(s, &end);
-	return end != s && *end == '\0' && isfinite(*out);
-}
-
-/* A JSON number or numeric string (Proxmox sends both); 1 if found. */
-static int
-pve_num(const json_t *v, double *out)
-{
-	if (json_is_number(v)) {
-		*out = json_number_value(v);
-		return 1;
-	}
-	return json_is_string(v) && pve_strnum(json_string_value(v), out);
-}
-
-static const char *
-pve_str(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
 /* ---- plugin hooks: credentials, auth, options ---- */
 
 /* "USER@REALM!TOKENID=SECRET", split at the last '=' like PVE does. */
@@ -309,12 +271,12 @@ static json_t *
 pve_owner(const json_t *opts, const json_t *res, const json_t *cfg,
     const json_t *tags)
 {
-	const char	*how = pve_str(opts, "owner"), *d, *line, *end;
+	const char	*how = norm_str(opts, "owner"), *d, *line, *end;
 	size_t		 plen, i;
 	json_t		*t;
 
 	if (how == NULL || strcmp(how, "pool") == 0) {
-		d = pve_str(res, "pool");
+		d = norm_str(res, "pool");
 		return d != NULL && d[0] != '\0' ? json_string(d) : json_null();
 	}
 	if (strncmp(how, "tag:", 4) == 0) {
@@ -326,7 +288,7 @@ pve_owner(const json_t *opts, const json_t *res, const json_t *cfg,
 		return json_null();
 	}
 	if (strncmp(how, "description:", 12) == 0 &&
-	    (d = pve_str(cfg, "description")) != NULL) {
+	    (d = norm_str(cfg, "description")) != NULL) {
 		plen = strlen(how + 12);
 		for (line = d; *line != '\0'; line = end + (*end != '\0')) {
 			end = line + strcspn(line, "\n");
@@ -380,33 +342,6 @@ pve_status(const char *s)
 	return "unknown";
 }
 
-/* Add ip (canonical) to array ips unless an entry has the same address. */
-static void
-pve_add_ip(json_t *ips, const char *ip)
-{
-	char	 a[ADDR_IP_LEN], b[ADDR_IP_LEN];
-	size_t	 i;
-	json_t	*v;
-
-	addr_ip_host(ip, a, sizeof(a));
-	json_array_foreach(ips, i, v) {
-		addr_ip_host(json_string_value(v), b, sizeof(b));
-		if (strcmp(a, b) == 0)
-			return;
-	}
-	json_array_append_new(ips, json_string(ip));
-}
-
-/* An "ip=" or "ip6=" value from a config: a CIDR, or dhcp/auto/manual. */
-static void
-pve_add_conf_ip(json_t *ips, const char *v)
-{
-	char	 canon[ADDR_IP_LEN];
-
-	if (addr_ip_canon(v, canon, sizeof(canon), ADDR_PREFIX_OK) == 0)
-		pve_add_ip(ips, canon);
-}
-
 /* One netN: a new interface object, or NULL if it has no valid MAC. */
 static json_t *
 pve_interface(const char *kind, const char *net, const char *ipconfig)
@@ -448,9 +383,9 @@ pve_interface(const char *kind, const char *net, const char *ipconfig)
 		ipconfig = net;
 	if (ipconfig != NULL) {
 		if (pve_prop_get(ipconfig, "ip", val))
-			pve_add_conf_ip(ips, val);
+			norm_add_ip(ips, val);
 		if (pve_prop_get(ipconfig, "ip6", val))
-			pve_add_conf_ip(ips, val);
+			norm_add_ip(ips, val);
 	}
 	ifc = json_pack("{s:s, s:o, s:o, s:o}", "mac", mac, "ips", ips,
 	    "bridge", bridge, "vlan", vlan);
@@ -474,22 +409,22 @@ pve_add_live(json_t *ifaces, const json_t *live)
 	size_t		 i, j, k;
 
 	json_array_foreach(live, i, e) {
-		hw = pve_str(e, "hardware-address");
+		hw = norm_str(e, "hardware-address");
 		if (hw == NULL)
-			hw = pve_str(e, "hwaddr");
+			hw = norm_str(e, "hwaddr");
 		if (hw == NULL || addr_mac_canon(hw, mac) == -1 ||
 		    addr_mac_is_null(mac))
 			continue;
 		ips = NULL;
 		json_array_foreach(ifaces, k, ifc)
-			if (strcmp(pve_str(ifc, "mac"), mac) == 0) {
+			if (strcmp(norm_str(ifc, "mac"), mac) == 0) {
 				ips = json_object_get(ifc, "ips");
 				break;
 			}
 		if (ips == NULL)
 			continue;
 		json_array_foreach(json_object_get(e, "ip-addresses"), j, a) {
-			if ((ip = pve_str(a, "ip-address")) == NULL)
+			if ((ip = norm_str(a, "ip-address")) == NULL)
 				continue;
 			if (json_is_integer(json_object_get(a, "prefix")))
 				snprintf(text, sizeof(text), "%s/%lld", ip,
@@ -499,7 +434,7 @@ pve_add_live(json_t *ifaces, const json_t *live)
 				snprintf(text, sizeof(text), "%s", ip);
 			if (addr_ip_canon(text, canon, sizeof(canon),
 			    ADDR_PREFIX_OK) == 0 && !addr_ip_is_local(canon))
-				pve_add_ip(ips, canon);
+				norm_add_ip(ips, canon);
 		}
 	}
 }
@@ -525,7 +460,7 @@ pve_disk(const char *val, double *total)
 		}
 		if (strcmp(key, "size") == 0 && pve_size_gb(item, &gb) == 0) {
 			json_decref(size);
-			size = pve_number(gb);
+			size = norm_number(gb);
 		}
 	}
 	if (vol[0] == '\0' || strcmp(vol, "none") == 0) {
@@ -604,7 +539,7 @@ pve_disks(const json_t *cfg, double *total)
 		}
 	qsort(keys, n, sizeof(keys[0]), pve_disk_key_cmp);
 	for (i = 0; i < n; i++)
-		if ((d = pve_disk(pve_str(cfg, keys[i].dk_key), total)) != NULL)
+		if ((d = pve_disk(norm_str(cfg, keys[i].dk_key), total)) != NULL)
 			json_array_append_new(out, d);
 	return out;
 }
@@ -619,10 +554,10 @@ pve_interfaces(const char *kind, const json_t *cfg)
 
 	for (i = 0; i < PVE_NET_MAX; i++) {
 		snprintf(k, sizeof(k), "net%d", i);
-		if ((net = pve_str(cfg, k)) == NULL)
+		if ((net = norm_str(cfg, k)) == NULL)
 			continue;
 		snprintf(k, sizeof(k), "ipconfig%d", i);
-		ipc = pve_str(cfg, k);
+		ipc = norm_str(cfg, k);
 		if ((ifc = pve_interface(kind, net, ipc)) != NULL)
 			json_array_append_new(out, ifc);
 	}
@@ -634,7 +569,7 @@ static json_t *
 pve_created(const json_t *cfg)
 {
 	char		 val[PVE_PROP_MAX];
-	const char	*meta = pve_str(cfg, "meta"), *errstr;
+	const char	*meta = norm_str(cfg, "meta"), *errstr;
 	long long	 t;
 
 	if (meta == NULL || !pve_prop_get(meta, "ctime", val))
@@ -647,7 +582,7 @@ static json_t *
 pve_uuid(const json_t *cfg)
 {
 	char		 val[PVE_PROP_MAX];
-	const char	*s = pve_str(cfg, "smbios1");
+	const char	*s = norm_str(cfg, "smbios1");
 
 	if (s == NULL || !pve_prop_get(s, "uuid", val))
 		return json_null();
@@ -666,7 +601,7 @@ pve_normalize(const char *panel, const json_t *opts, const json_t *docs,
 	const json_t	*res = json_object_get(docs, "resource");
 	const json_t	*cfg = json_object_get(docs, "config");
 	const json_t	*live;
-	const char	*kind = pve_str(res, "type");
+	const char	*kind = norm_str(res, "type");
 	char		 id[PANEL_NAME_MAX + 32], nid[32], val[PVE_PROP_MAX];
 	json_t		*rec, *ifaces, *disks, *tags;
 	double		 total = 0, cores = 1, sockets = 1, mem, d;
@@ -683,11 +618,11 @@ pve_normalize(const char *panel, const json_t *opts, const json_t *docs,
 	    (live = json_object_get(docs, "interfaces")) != NULL)
 		pve_add_live(ifaces, live);
 	disks = pve_disks(cfg, &total);
-	tags = pve_tags(pve_str(cfg, "tags"));
+	tags = pve_tags(norm_str(cfg, "tags"));
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}",
 	    "id", id, "panel", panel, "native_id", nid, "kind", kind,
-	    "node", pve_str(res, "node"),
-	    "status", pve_status(pve_str(res, "status")),
+	    "node", norm_str(res, "node"),
+	    "status", pve_status(norm_str(res, "status")),
 	    "created", strcmp(kind, "qemu") == 0 ? pve_created(cfg) :
 	    json_null(),
 	    "interfaces", ifaces, "disks", disks);
@@ -697,45 +632,45 @@ pve_normalize(const char *panel, const json_t *opts, const json_t *docs,
 		return NULL;
 	}
 	/* CPUs: cores × sockets from the config, else the resource's maxcpu. */
-	if (pve_num(json_object_get(cfg, "cores"), &d))
+	if (norm_num(json_object_get(cfg, "cores"), &d))
 		cores = d;
-	else if (pve_num(json_object_get(res, "maxcpu"), &d))
+	else if (norm_num(json_object_get(res, "maxcpu"), &d))
 		cores = d;
 	if (strcmp(kind, "qemu") == 0 &&
-	    pve_num(json_object_get(cfg, "sockets"), &d))
+	    norm_num(json_object_get(cfg, "sockets"), &d))
 		sockets = d;
-	json_object_set_new(rec, "cpu", pve_number(cores * sockets));
+	json_object_set_new(rec, "cpu", norm_number(cores * sockets));
 	/*
 	 * QEMU memory became a string in qemu-server 8.0.8: "2048", or a
 	 * property string "current=2048,...".
 	 */
-	if (pve_num(json_object_get(cfg, "memory"), &mem) ||
-	    (pve_str(cfg, "memory") != NULL &&
-	    pve_prop_get(pve_str(cfg, "memory"), "current", val) &&
-	    pve_strnum(val, &mem)))
-		json_object_set_new(rec, "memory_mb", pve_number(mem));
-	else if (pve_num(json_object_get(res, "maxmem"), &mem))
+	if (norm_num(json_object_get(cfg, "memory"), &mem) ||
+	    (norm_str(cfg, "memory") != NULL &&
+	    pve_prop_get(norm_str(cfg, "memory"), "current", val) &&
+	    norm_strnum(val, &mem)))
+		json_object_set_new(rec, "memory_mb", norm_number(mem));
+	else if (norm_num(json_object_get(res, "maxmem"), &mem))
 		json_object_set_new(rec, "memory_mb",
-		    pve_number(floor(mem / (1024 * 1024))));
+		    norm_number(floor(mem / (1024 * 1024))));
 	else
 		json_object_set_new(rec, "memory_mb", json_null());
 	if (json_array_size(disks) > 0)
-		json_object_set_new(rec, "disk_gb", pve_number(total));
-	else if (pve_num(json_object_get(res, "maxdisk"), &d))
+		json_object_set_new(rec, "disk_gb", norm_number(total));
+	else if (norm_num(json_object_get(res, "maxdisk"), &d))
 		json_object_set_new(rec, "disk_gb",
-		    pve_number(d / (1024.0 * 1024 * 1024)));
+		    norm_number(d / (1024.0 * 1024 * 1024)));
 	else
 		json_object_set_new(rec, "disk_gb", json_null());
 	json_object_set_new(rec, "bandwidth_gb", json_null());
 	json_object_set_new(rec, "owner", pve_owner(opts, res, cfg, tags));
 	json_object_set_new(rec, "hostname", strcmp(kind, "lxc") == 0 &&
-	    pve_str(cfg, "hostname") != NULL ?
-	    json_string(pve_str(cfg, "hostname")) : json_null());
-	json_object_set_new(rec, "name", pve_str(cfg, "name") != NULL ?
-	    json_string(pve_str(cfg, "name")) : pve_str(res, "name") != NULL ?
-	    json_string(pve_str(res, "name")) : json_null());
-	json_object_set_new(rec, "notes", pve_str(cfg, "description") != NULL ?
-	    json_string(pve_str(cfg, "description")) : json_null());
+	    norm_str(cfg, "hostname") != NULL ?
+	    json_string(norm_str(cfg, "hostname")) : json_null());
+	json_object_set_new(rec, "name", norm_str(cfg, "name") != NULL ?
+	    json_string(norm_str(cfg, "name")) : norm_str(res, "name") != NULL ?
+	    json_string(norm_str(res, "name")) : json_null());
+	json_object_set_new(rec, "notes", norm_str(cfg, "description") != NULL ?
+	    json_string(norm_str(cfg, "description")) : json_null());
 	json_object_set_new(rec, "tags", tags);
 	json_object_set_new(rec, "uuid", pve_uuid(cfg));
 	return rec;
@@ -744,7 +679,7 @@ pve_normalize(const char *panel, const json_t *opts, const json_t *docs,
 static json_t *
 pve_node(const char *panel, const json_t *n)
 {
-	const char	*name = pve_str(n, "node"), *st = pve_str(n, "status");
+	const char	*name = norm_str(n, "node"), *st = norm_str(n, "status");
 	char		 id[PANEL_NAME_MAX + 80];
 	double		 v;
 	json_t		*o;
@@ -755,17 +690,17 @@ pve_node(const char *panel, const json_t *n)
 	    strcmp(st, "offline") == 0) ? st : "unknown");
 	if (o == NULL)
 		return NULL;
-	json_object_set_new(o, "cpu", pve_num(json_object_get(n, "maxcpu"),
-	    &v) ? pve_number(v) : json_null());
-	json_object_set_new(o, "memory_mb", pve_num(json_object_get(n,
-	    "maxmem"), &v) ? pve_number(floor(v / (1024 * 1024))) :
+	json_object_set_new(o, "cpu", norm_num(json_object_get(n, "maxcpu"),
+	    &v) ? norm_number(v) : json_null());
+	json_object_set_new(o, "memory_mb", norm_num(json_object_get(n,
+	    "maxmem"), &v) ? norm_number(floor(v / (1024 * 1024))) :
 	    json_null());
-	json_object_set_new(o, "disk_gb", pve_num(json_object_get(n,
-	    "maxdisk"), &v) ? pve_number(floor(v / (1024.0 * 1024 * 1024))) :
+	json_object_set_new(o, "disk_gb", norm_num(json_object_get(n,
+	    "maxdisk"), &v) ? norm_number(floor(v / (1024.0 * 1024 * 1024))) :
 	    json_null());
 	json_object_set_new(o, "ssl_fingerprint",
-	    pve_str(n, "ssl_fingerprint") != NULL ?
-	    json_string(pve_str(n, "ssl_fingerprint")) : json_null());
+	    norm_str(n, "ssl_fingerprint") != NULL ?
+	    json_string(norm_str(n, "ssl_fingerprint")) : json_null());
 	return o;
 }
 
@@ -814,8 +749,8 @@ pve_resources(struct fetch *f, const struct reply *r, char *err)
 	if ((list = pve_data(r, JSON_ARRAY, err)) == NULL)
 		return -1;
 	json_array_foreach(list, i, e) {
-		type = pve_str(e, "type");
-		node = pve_str(e, "node");
+		type = norm_str(e, "type");
+		node = norm_str(e, "node");
 		if (type == NULL || (strcmp(type, "qemu") != 0 &&
 		    strcmp(type, "lxc") != 0))
 			continue;
@@ -852,8 +787,8 @@ pve_nodes(struct fetch *f, const struct reply *r, char *err)
 	if ((list = pve_data(r, JSON_ARRAY, err)) == NULL)
 		return -1;
 	json_array_foreach(list, i, e) {
-		if (pve_str(e, "node") == NULL ||
-		    !pve_valid_node(pve_str(e, "node")))
+		if (norm_str(e, "node") == NULL ||
+		    !pve_valid_node(norm_str(e, "node")))
 			continue;
 		if ((n = pve_node(fetch_panel(f), e)) == NULL ||
 		    fetch_add_node(f, n) == -1) {
@@ -907,8 +842,8 @@ proxmox_fetched(struct fetch *f, struct fetch_group *g, const char *path,
 		    fetch_group_put(g, "config", (json_t *)cfg) == -1)
 			return -1;
 		res = json_object_get(fetch_group_docs(g), "resource");
-		type = pve_str(res, "type");
-		status = pve_str(res, "status");
+		type = norm_str(res, "type");
+		status = norm_str(res, "status");
 		if (status == NULL || strcmp(status, "running") != 0)
 			return 0;
 		/* Live addresses: only what a running guest can report. */

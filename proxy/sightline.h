@@ -146,6 +146,20 @@ void		 addr_ip_host(const char *, char *, size_t);
 int		 addr_ip_is_local(const char *);
 int		 addr_mac_is_null(const char *);
 
+/* norm.c */
+#define NORM_EXACT_MAX		9007199254740992.0	/* 2^53 */
+#define NORM_NATIVE_ID_MAX	64	/* a panel's own VPS id, as text */
+json_t		*norm_number(double);
+int		 norm_strnum(const char *, double *);
+int		 norm_num(const json_t *, double *);
+json_t		*norm_num_field(const json_t *, const char *, double);
+const char	*norm_str(const json_t *, const char *);
+json_t		*norm_str_field(const json_t *, const char *);
+const json_t	*norm_object(const json_t *);
+json_t		*norm_mac(const char *);
+int		 norm_add_ip(json_t *, const char *);
+json_t		*norm_record_new(const char *, const char *, const char *);
+
 /* sandbox.c */
 #define SANDBOX_DATA	0	/* configuration: no library at all */
 #define SANDBOX_POLICY	1	/* policies: the safe libraries, hooks */

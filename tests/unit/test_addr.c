@@ -1,10 +1,13 @@
 /*
  * test_addr.c: proxy/addr.c, the one canonical text for the MACs and IPs
- * a hoster searches by, whatever form a panel wrote them in.
+ * a hoster searches by, whatever form a panel wrote them in, and
+ * proxy/norm.c, which every plugin uses to read the panels' numbers,
+ * strings and addresses.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sightline.h"
@@ -272,11 +275,84 @@ test_local(void)
 	}
 }
 
+static char *
+dump(json_t *v)
+{
+	static char	 out[1024];
+	char		*s;
+
+	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+	snprintf(out, sizeof(out), "%s", s != NULL ? s : "(dump failed)");
+	free(s);
+	json_decref(v);
+	return out;
+}
+
+static void
+test_norm(void)
+{
+	json_t		*o, *ips;
+	double		 d;
+
+	o = json_loads("{\"n\": 2048, \"s\": \"2048\", \"f\": \"1.5\","
+	    " \"bad\": \"12ab\", \"e\": \"\", \"id\": 7, \"nan\": \"nan\","
+	    " \"big\": 18014398509481984, \"php\": [], \"list\": [1]}", 0, NULL);
+	tap_ok(norm_num(json_object_get(o, "s"), &d) && d == 2048,
+	    "norm_num reads a numeric string");
+	tap_ok(norm_num(json_object_get(o, "n"), &d) && d == 2048,
+	    "norm_num reads a number");
+	tap_ok(!norm_num(json_object_get(o, "bad"), &d),
+	    "norm_num refuses trailing junk");
+	tap_ok(!norm_num(json_object_get(o, "e"), &d),
+	    "norm_num refuses an empty string");
+	tap_ok(!norm_num(json_object_get(o, "nan"), &d),
+	    "norm_num refuses nan");
+	tap_str(dump(norm_num_field(o, "f", 1)), "1.5",
+	    "a fractional string stays a real");
+	tap_str(dump(norm_num_field(o, "s", 1.0 / 1024)), "2",
+	    "a scaled whole number becomes an integer");
+	ips = norm_num_field(o, "big", 1);
+	tap_ok(json_is_real(ips), "beyond 2^53 a number is not claimed exact");
+	json_decref(ips);
+	tap_str(dump(norm_num_field(o, "missing", 1)), "null",
+	    "a missing number is null");
+	tap_str(dump(norm_str_field(o, "id")), "\"7\"",
+	    "a numeric id becomes its decimal string");
+	tap_str(dump(norm_str_field(o, "e")), "null",
+	    "an empty string is unknown");
+	tap_ok(json_is_object(norm_object(json_object_get(o, "php"))),
+	    "PHP's [] is an empty object");
+	tap_ok(norm_object(json_object_get(o, "list")) == NULL,
+	    "a non-empty list is not an object");
+	tap_str(dump(norm_mac("BC-24-11-5A-10-01")), "\"bc:24:11:5a:10:01\"",
+	    "norm_mac canonicalizes");
+	tap_str(dump(norm_mac("00:00:00:00:00:00")), "null",
+	    "the null MAC is unknown");
+	ips = json_array();
+	tap_int(norm_add_ip(ips, "203.0.113.5/24"), 1, "norm_add_ip adds");
+	tap_int(norm_add_ip(ips, "203.0.113.5"), 0,
+	    "the same host without a prefix is not added twice");
+	tap_int(norm_add_ip(ips, "2001:DB8:0:0::5"), 1, "IPv6 is added");
+	tap_int(norm_add_ip(ips, "not-an-ip"), 0, "junk is not added");
+	tap_str(dump(ips), "[\"203.0.113.5/24\",\"2001:db8::5\"]",
+	    "addresses in canonical form");
+	tap_str(dump(norm_record_new("vz", "12", "kvm")),
+	    "{\"bandwidth_gb\":null,\"cpu\":null,\"created\":null,"
+	    "\"disk_gb\":null,\"disks\":[],\"hostname\":null,\"id\":\"vz/12\","
+	    "\"interfaces\":[],\"kind\":\"kvm\",\"memory_mb\":null,"
+	    "\"name\":null,\"native_id\":\"12\",\"node\":null,\"notes\":null,"
+	    "\"owner\":null,\"panel\":\"vz\",\"status\":\"unknown\","
+	    "\"tags\":null,\"uuid\":null}",
+	    "norm_record_new: every schema v1 field");
+	json_decref(o);
+}
+
 int
 main(void)
 {
 	test_mac();
 	test_ip();
 	test_local();
+	test_norm();
 	return tap_done();
 }

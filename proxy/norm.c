@@ -1,0 +1,175 @@
+/*
+ * norm.c: helpers every plugin uses to turn a panel's native shapes into
+ * schema v1 values. Panels send numbers as JSON numbers or as strings
+ * ("2048", "1.5"), PHP sends an empty object as [], and addresses come in
+ * every case and spelling; these functions absorb that once, so a plugin
+ * says only which native field maps to which record field.
+ *
+ * Every function that builds a value returns a new reference and never
+ * fails on odd input: what cannot be read becomes JSON null, which schema
+ * v1 defines as "unknown".
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sightline.h"
+
+/*
+ * A whole number as an integer, anything else as a real. Integers are
+ * kept only up to 2^53: beyond that a double is no longer exact, and
+ * canonical JSON has no exact form for it either.
+ */
+json_t *
+norm_number(double v)
+{
+	if (!isfinite(v))
+		return json_null();
+	if (v == floor(v) && fabs(v) <= NORM_EXACT_MAX)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+/* A whole string that is a finite number; 1 if it is. */
+int
+norm_strnum(const char *s, double *out)
+{
+	char	*end;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	*out = strtod(s, &end);
+	return end != s && *end == '\0' && isfinite(*out);
+}
+
+/* A JSON number or a numeric string (panels send both); 1 if found. */
+int
+norm_num(const json_t *v, double *out)
+{
+	if (json_is_number(v)) {
+		*out = json_number_value(v);
+		return isfinite(*out);
+	}
+	return json_is_string(v) && norm_strnum(json_string_value(v), out);
+}
+
+/* The number at obj[key], scaled by mul, or null. */
+json_t *
+norm_num_field(const json_t *obj, const char *key, double mul)
+{
+	double	 v;
+
+	if (!norm_num(json_object_get(obj, key), &v))
+		return json_null();
+	return norm_number(v * mul);
+}
+
+/* obj[key] if it is a string, else NULL. Borrowed. */
+const char *
+norm_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/*
+ * obj[key] as a new JSON string: strings as they are, numbers in their
+ * decimal form (ids arrive as either), anything else, or an empty string,
+ * as null.
+ */
+json_t *
+norm_str_field(const json_t *obj, const char *key)
+{
+	const json_t	*v = json_object_get(obj, key);
+	char		 num[32];
+
+	if (json_is_string(v))
+		return json_string_length(v) > 0 ?
+		    json_stringn(json_string_value(v), json_string_length(v)) :
+		    json_null();
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(v));
+		return json_string(num);
+	}
+	return json_null();
+}
+
+/*
+ * PHP's json_encode writes an empty associative array as []. Returns v
+ * when it is an object, an empty object (borrowed, static) when it is an
+ * empty array, and NULL otherwise.
+ */
+const json_t *
+norm_object(const json_t *v)
+{
+	static json_t	*empty;
+
+	if (json_is_object(v))
+		return v;
+	if (json_is_array(v) && json_array_size(v) == 0) {
+		if (empty == NULL)
+			empty = json_object();
+		return empty;
+	}
+	return NULL;
+}
+
+/* A MAC in canonical form as a new string, or null. */
+json_t *
+norm_mac(const char *s)
+{
+	char	 mac[ADDR_MAC_LEN + 1];
+
+	if (s == NULL || addr_mac_canon(s, mac) == -1 || addr_mac_is_null(mac))
+		return json_null();
+	return json_string(mac);
+}
+
+/*
+ * Add an address, canonicalized, to array ips, unless it does not parse
+ * or an entry already holds the same host address (with or without a
+ * prefix length). Returns 1 if added.
+ */
+int
+norm_add_ip(json_t *ips, const char *s)
+{
+	char	 canon[ADDR_IP_LEN], a[ADDR_IP_LEN], b[ADDR_IP_LEN];
+	size_t	 i;
+	json_t	*v;
+
+	if (s == NULL ||
+	    addr_ip_canon(s, canon, sizeof(canon), ADDR_PREFIX_OK) == -1)
+		return 0;
+	addr_ip_host(canon, a, sizeof(a));
+	json_array_foreach(ips, i, v) {
+		addr_ip_host(json_string_value(v), b, sizeof(b));
+		if (strcmp(a, b) == 0)
+			return 0;
+	}
+	json_array_append_new(ips, json_string(canon));
+	return 1;
+}
+
+/*
+ * A new schema v1 record with every field present: id, panel, native_id
+ * and kind set, lists empty, everything else null for the plugin to fill.
+ * Returns NULL only when out of memory.
+ */
+json_t *
+norm_record_new(const char *panel, const char *native_id, const char *kind)
+{
+	char	 id[PANEL_NAME_MAX + NORM_NATIVE_ID_MAX + 2];
+
+	if (strlen(native_id) > NORM_NATIVE_ID_MAX)
+		return NULL;
+	snprintf(id, sizeof(id), "%s/%s", panel, native_id);
+	return json_pack("{s:s, s:s, s:s, s:s?, s:n, s:s, s:n, s:n, s:n, s:n,"
+	    " s:n, s:[], s:[], s:n, s:n, s:n, s:n, s:n, s:n}",
+	    "id", id, "panel", panel, "native_id", native_id, "kind", kind,
+	    "node", "status", "unknown", "created", "cpu", "memory_mb",
+	    "disk_gb", "bandwidth_gb", "interfaces", "disks", "owner",
+	    "hostname", "name", "notes", "tags", "uuid");
+}
