@@ -548,7 +548,7 @@ api_native_done(const struct upstream_reply *u, void *arg)
 	const char			*name = pa->pa_conf->pc_name;
 
 	ap->ap_ureq = NULL;
-	reply_parse(u, &r);
+	reply_parse(pa->pa_plugin, u, &r);
 	switch (r.rp_kind) {
 	case REPLY_JSON:
 		rule = policy_native(pa->pa_policy, ap->ap_endpoint);
@@ -583,14 +583,13 @@ api_native_done(const struct upstream_reply *u, void *arg)
 			front_problem(fq, 502, "upstream-failed", "panel %s: %s",
 			    name, r.rp_why);
 		break;
+	case REPLY_REFUSED:
+		front_problem(fq, 502, "upstream-refused", "panel %s: %s",
+		    name, r.rp_why);
+		break;
 	case REPLY_STATUS:
-		if (r.rp_status == 401 || r.rp_status == 403)
-			front_problem(fq, 502, "upstream-refused", "panel %s "
-			    "refused sightline's credentials or permissions "
-			    "(%d)", name, r.rp_status);
-		else
-			front_problem(fq, 502, "upstream-status", "panel %s: %s",
-			    name, r.rp_why);
+		front_problem(fq, 502, "upstream-status", "panel %s: %s",
+		    name, r.rp_why);
 		break;
 	case REPLY_HTML:
 		front_problem(fq, 502, "upstream-html", "panel %s: %s", name,

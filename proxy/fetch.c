@@ -70,6 +70,8 @@ reply_is_html(const struct upstream_reply *u)
 	return *p == '<';
 }
 
+static void	 reply_judge(const struct upstream_reply *, struct reply *);
+
 /* What jansson found wrong, in words that quote nothing of the input. */
 static const char *
 fetch_json_error(const json_error_t *jerr)
@@ -98,11 +100,21 @@ fetch_json_error(const json_error_t *jerr)
 }
 
 /*
- * Judge an upstream answer. Fills r (clear it with reply_clear()); the
- * reason in rp_why never quotes the body, which may hold anything.
+ * Judge an upstream answer of a panel with plugin pl (NULL: generic
+ * judgement only). Fills r (clear it with reply_clear()); the reason in
+ * rp_why never quotes the body, which may hold anything.
  */
 void
-reply_parse(const struct upstream_reply *u, struct reply *r)
+reply_parse(const struct plugin *pl, const struct upstream_reply *u,
+    struct reply *r)
+{
+	reply_judge(u, r);
+	if (pl != NULL && pl->pl_judge != NULL && r->rp_kind != REPLY_TRANSPORT)
+		pl->pl_judge(u, r);
+}
+
+static void
+reply_judge(const struct upstream_reply *u, struct reply *r)
 {
 	json_error_t	 jerr;
 
@@ -122,15 +134,15 @@ reply_parse(const struct upstream_reply *u, struct reply *r)
 	}
 	r->rp_json = u->ur_len == 0 ? NULL : json_loadb(u->ur_body, u->ur_len,
 	    JSON_REJECT_DUPLICATES, &jerr);
+	if (u->ur_status == 401 || u->ur_status == 403) {
+		r->rp_kind = REPLY_REFUSED;
+		err_set(r->rp_why, "the panel answered %d: it refused "
+		    "sightline's credentials or permissions", u->ur_status);
+		return;
+	}
 	if (u->ur_status < 200 || u->ur_status > 299) {
 		r->rp_kind = REPLY_STATUS;
-		if (u->ur_status == 401 || u->ur_status == 403)
-			err_set(r->rp_why, "the panel answered %d: it refused "
-			    "sightline's credentials or permissions",
-			    u->ur_status);
-		else
-			err_set(r->rp_why, "the panel answered %d",
-			    u->ur_status);
+		err_set(r->rp_why, "the panel answered %d", u->ur_status);
 		return;
 	}
 	if (r->rp_json == NULL) {
@@ -304,7 +316,7 @@ fetch_live_cb(const struct upstream_reply *u, void *arg)
 	struct fetch_call	*c = arg;
 	struct reply		 r;
 
-	reply_parse(u, &r);
+	reply_parse(c->fc_fetch->fe_plugin, u, &r);
 	fetch_reply(c, &r);
 	reply_clear(&r);
 }
@@ -402,17 +414,22 @@ fetch_start_live(struct fetch *f, struct upstream *up)
 }
 
 /*
- * A canned run: every call is answered from map (path → body). A body of
- * the form {"$status": N, "$body": ...} answers with status N; a path not
- * in the map answers 500, like a panel call that fails. Runs to the end
- * before it returns. Returns 0 if the run succeeded, else -1.
+ * A canned run: every call is answered from map (path → body) and judged
+ * like a live answer. A body of the form {"$status": N, "$body": ...}
+ * answers with status N; {"$raw": "text", "$type": "content type"}
+ * answers with exactly those bytes (an HTML page, XML), with "$status"
+ * 200 unless given; a path not in the map answers 500, like a panel call
+ * that fails. Runs to the end before it returns. Returns 0 if the run
+ * succeeded, else -1.
  */
 int
 fetch_run_canned(struct fetch *f, const json_t *map)
 {
 	struct fetch_call	*c;
+	struct upstream_reply	 u;
 	struct reply		 r;
-	json_t			*v;
+	const json_t		*v, *st;
+	char			*body;
 	char			 err[ERR_MAX] = "";
 
 	f->fe_canned = map;
@@ -422,19 +439,33 @@ fetch_run_canned(struct fetch *f, const json_t *map)
 		return -1;
 	}
 	while (!f->fe_done && (c = TAILQ_FIRST(&f->fe_calls)) != NULL) {
-		memset(&r, 0, sizeof(r));
+		memset(&u, 0, sizeof(u));
+		u.ur_status = 200;
+		u.ur_content_type = "application/json";
+		body = NULL;
 		v = json_object_get(map, c->fc_path);
-		if (v != NULL && json_object_get(v, "$status") != NULL) {
-			r.rp_status = (int)json_integer_value(
-			    json_object_get(v, "$status"));
-			v = json_object_get(v, "$body");
-		} else
-			r.rp_status = v != NULL ? 200 : 500;
-		r.rp_kind = r.rp_status / 100 == 2 ? REPLY_JSON : REPLY_STATUS;
-		r.rp_json = json_incref(v);
-		if (r.rp_kind != REPLY_JSON)
-			err_set(r.rp_why, "the panel answered %d",
-			    r.rp_status);
+		if (v == NULL)
+			u.ur_status = 500;
+		else if ((st = json_object_get(v, "$status")) != NULL ||
+		    json_object_get(v, "$raw") != NULL) {
+			if (st != NULL)
+				u.ur_status = (int)json_integer_value(st);
+			if (json_object_get(v, "$type") != NULL)
+				u.ur_content_type = json_string_value(
+				    json_object_get(v, "$type"));
+			if (json_object_get(v, "$raw") != NULL) {
+				v = json_object_get(v, "$raw");
+				body = strndup(json_string_value(v),
+				    json_string_length(v));
+			} else
+				v = json_object_get(v, "$body");
+		}
+		if (body == NULL && v != NULL)
+			body = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		u.ur_body = body != NULL ? body : "";
+		u.ur_len = strlen(u.ur_body);
+		reply_parse(f->fe_plugin, &u, &r);
+		free(body);
 		fetch_reply(c, &r);
 		reply_clear(&r);
 	}

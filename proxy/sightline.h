@@ -318,6 +318,7 @@ const char	*upstream_strerror(enum upstream_error);
 enum reply_kind {
 	REPLY_JSON,		/* 2xx with a JSON body */
 	REPLY_STATUS,		/* any other status; json set if the body is */
+	REPLY_REFUSED,		/* the panel refused sightline's credentials */
 	REPLY_HTML,		/* an HTML page, whatever the status */
 	REPLY_NOTJSON,		/* 2xx, but the body does not parse */
 	REPLY_TRANSPORT		/* no usable answer: see error */
@@ -334,7 +335,8 @@ struct reply {
 struct fetch;
 struct fetch_group;
 typedef void (*fetch_done_fn)(struct fetch *, void *);
-void		 reply_parse(const struct upstream_reply *, struct reply *);
+void		 reply_parse(const struct plugin *, const struct upstream_reply *,
+		    struct reply *);
 void		 reply_clear(struct reply *);
 struct fetch	*fetch_new(const struct plugin *, const char *, const json_t *,
 		    size_t, fetch_done_fn, void *);
@@ -407,6 +409,16 @@ struct plugin {
 	 */
 	int		(*pl_native_route)(const char *, const char *,
 			    struct native_route *, char *);
+	/*
+	 * MAY be NULL. Judge what reply_parse() cannot know of this panel:
+	 * errors sent with status 200 (a login page, an "Invalid id or key"
+	 * phrase), or a body in another format (XML). Called with the raw
+	 * answer u after the generic judgement filled r; MAY change rp_kind
+	 * (REPLY_REFUSED for a credentials failure), replace rp_json (r owns
+	 * it) and set rp_why, which MUST NOT quote the body.
+	 */
+	void		(*pl_judge)(const struct upstream_reply *,
+			    struct reply *);
 };
 
 const struct plugin *plugin_find(const char *);

@@ -866,7 +866,7 @@ test_reply_not_json(void)
 		u.ur_content_type = "application/json";
 		u.ur_body = bodies[i];
 		u.ur_len = strlen(bodies[i]);
-		reply_parse(&u, &r);
+		reply_parse(&plugin_proxmox, &u, &r);
 		tap_ok(r.rp_kind == REPLY_NOTJSON &&
 		    strstr(r.rp_why, "not JSON") != NULL &&
 		    strstr(r.rp_why, "Hunter2") == NULL,
