@@ -4,6 +4,10 @@
  * (server, with optional client certificates) and of the upstream
  * (certificate pinning for panels with self-signed certificates).
  * Callers see SSL_CTX and SSL objects as void pointers.
+ *
+ * Also the primitives of verifiable answers: Ed25519 (RFC 8032, plain, not
+ * Ed25519ph) for signatures, HMAC-SHA256 for derived salts and pseudonyms,
+ * HKDF-SHA256 (RFC 5869) to derive those keys from one secret.
  */
 #include "config.h"
 
@@ -13,6 +17,9 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -77,6 +84,146 @@ crypto_wipe(void *p, size_t len)
 {
 	if (p != NULL)
 		OPENSSL_cleanse(p, len);
+}
+
+/* ---- Ed25519, HMAC, HKDF ---- */
+
+struct crypto_ed25519 {
+	EVP_PKEY	*ce_key;
+	int		 ce_private;
+};
+
+/*
+ * A signing key from its 32-byte seed (priv = 1), or a verifying key from
+ * its 32-byte public key (priv = 0). Returns NULL if OpenSSL refuses the
+ * bytes. Free with crypto_ed25519_free().
+ */
+struct crypto_ed25519 *
+crypto_ed25519_new(const uint8_t key[ED25519_KEY_LEN], int priv)
+{
+	struct crypto_ed25519	*k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	k->ce_private = priv;
+	k->ce_key = priv ?
+	    EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, key,
+	    ED25519_KEY_LEN) :
+	    EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key,
+	    ED25519_KEY_LEN);
+	if (k->ce_key == NULL) {
+		ERR_clear_error();
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void
+crypto_ed25519_free(struct crypto_ed25519 *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->ce_key);
+	free(k);
+}
+
+/* The public half of k. Returns 0, or -1. */
+int
+crypto_ed25519_public(const struct crypto_ed25519 *k,
+    uint8_t pub[ED25519_KEY_LEN])
+{
+	size_t	 n = ED25519_KEY_LEN;
+
+	if (EVP_PKEY_get_raw_public_key(k->ce_key, pub, &n) != 1 ||
+	    n != ED25519_KEY_LEN) {
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+/* Sign msg. Returns 0, or -1 (a verifying key, or out of memory). */
+int
+crypto_ed25519_sign(const struct crypto_ed25519 *k, const void *msg,
+    size_t len, uint8_t sig[ED25519_SIG_LEN])
+{
+	EVP_MD_CTX	*ctx;
+	size_t		 n = ED25519_SIG_LEN;
+	int		 ok;
+
+	if (!k->ce_private || (ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->ce_key) == 1 &&
+	    EVP_DigestSign(ctx, sig, &n, msg, len) == 1 &&
+	    n == ED25519_SIG_LEN;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
+/*
+ * 1 if sig is k's signature of msg, else 0. OpenSSL checks RFC 8032
+ * strictly: a non-canonical S or a small-order key fails.
+ */
+int
+crypto_ed25519_verify(const struct crypto_ed25519 *k, const void *msg,
+    size_t len, const uint8_t sig[ED25519_SIG_LEN])
+{
+	EVP_MD_CTX	*ctx;
+	int		 ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k->ce_key) == 1 &&
+	    EVP_DigestVerify(ctx, sig, ED25519_SIG_LEN, msg, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+
+void
+crypto_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg,
+    size_t len, uint8_t out[SHA256_LEN])
+{
+	unsigned int	 n = SHA256_LEN;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &n) == NULL)
+		fatalx("%s: HMAC failed", __func__);
+}
+
+/*
+ * HKDF-SHA256 (RFC 5869) of ikm with an empty salt and info as the
+ * label, into out. Returns 0, or -1.
+ */
+int
+crypto_hkdf_sha256(const uint8_t *ikm, size_t ikmlen, const char *info,
+    uint8_t *out, size_t outlen)
+{
+	EVP_KDF		*kdf;
+	EVP_KDF_CTX	*ctx;
+	OSSL_PARAM	 p[4];
+	int		 ok;
+
+	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
+		return -1;
+	ctx = EVP_KDF_CTX_new(kdf);
+	EVP_KDF_free(kdf);
+	if (ctx == NULL)
+		return -1;
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+	    (char *)(uintptr_t)"SHA256", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	    (void *)(uintptr_t)ikm, ikmlen);
+	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+	    (void *)(uintptr_t)info, strlen(info));
+	p[3] = OSSL_PARAM_construct_end();
+	ok = EVP_KDF_derive(ctx, out, outlen, p) == 1;
+	EVP_KDF_CTX_free(ctx);
+	if (!ok)
+		ERR_clear_error();
+	return ok ? 0 : -1;
 }
 
 /*

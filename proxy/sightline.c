@@ -2,10 +2,15 @@
  * sightline: the command-line tool, for both sides; see sightline(1).
  *
  *   sightline check-policy [-p plugin] [-s section] POLICY SAMPLE.json
+ *   sightline keygen --name NAME [--out DIR]
  *   sightline token [-H]
+ *
+ * Each command parses its options and prints; the work is done by the
+ * modules (keys.c, sign.c, commit.c), which the daemon shares.
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: sightline check-policy [-p plugin] [-s section] POLICY "
 	    "SAMPLE.json\n"
+	    "       sightline keygen --name NAME [--out DIR]\n"
 	    "       sightline token [-H]\n"
 	    "       sightline version\n");
 	exit(2);
@@ -124,6 +130,43 @@ done:
 }
 
 static int
+cmd_keygen(int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*name = NULL, *dir = ".";
+	char		 vkey[KEYS_VKEY_MAX], err[ERR_MAX];
+	int		 ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			name = optarg;
+			break;
+		case 'o':
+			dir = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || name == NULL)
+		usage();
+	if (keys_generate(name, dir, vkey, err) == -1) {
+		fprintf(stderr, "sightline: keygen: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", vkey);
+	fprintf(stderr, "Wrote %s/%s.skey and %s/%s.secret (mode 0600: keep "
+	    "them, and a backup, secret) and %s/%s.vkey (give it to the "
+	    "hoster).\n", dir, name, dir, name, dir, name);
+	return 0;
+}
+
+static int
 cmd_token(int argc, char *argv[])
 {
 	uint8_t	 raw[TOKEN_BYTES];
@@ -190,6 +233,8 @@ main(int argc, char *argv[])
 	argv++;
 	if (strcmp(argv[0], "check-policy") == 0)
 		return cmd_check_policy(argc, argv);
+	if (strcmp(argv[0], "keygen") == 0)
+		return cmd_keygen(argc, argv);
 	if (strcmp(argv[0], "token") == 0)
 		return cmd_token(argc, argv);
 	if (strcmp(argv[0], "version") == 0) {

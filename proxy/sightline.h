@@ -95,6 +95,11 @@ void		 buf_free(struct buf *);
 int		 utf8_valid(const char *, size_t);
 void		 hex_encode(const uint8_t *, size_t, char *);
 int		 hex_decode(const char *, uint8_t *, size_t, int);
+#define B64_STD		0
+#define B64_URL		1
+#define B64_LEN(n)	(((n) + 2) / 3 * 4)	/* text length, at most */
+size_t		 b64_encode(const uint8_t *, size_t, int, char *);
+ssize_t		 b64_decode(const char *, size_t, int, uint8_t *, size_t);
 double		 mono_now(void);
 char		*file_read(const char *, size_t, size_t *, char *);
 int		 file_check_private(const char *, char *);
@@ -128,6 +133,21 @@ void		 crypto_sha256_hex(const void *, size_t,
 int		 crypto_memeq(const void *, const void *, size_t);
 int		 crypto_random(void *, size_t);
 void		 crypto_wipe(void *, size_t);
+#define ED25519_KEY_LEN	32
+#define ED25519_SIG_LEN	64
+struct crypto_ed25519;
+struct crypto_ed25519 *crypto_ed25519_new(const uint8_t[ED25519_KEY_LEN], int);
+void		 crypto_ed25519_free(struct crypto_ed25519 *);
+int		 crypto_ed25519_public(const struct crypto_ed25519 *,
+		    uint8_t[ED25519_KEY_LEN]);
+int		 crypto_ed25519_sign(const struct crypto_ed25519 *, const void *,
+		    size_t, uint8_t[ED25519_SIG_LEN]);
+int		 crypto_ed25519_verify(const struct crypto_ed25519 *,
+		    const void *, size_t, const uint8_t[ED25519_SIG_LEN]);
+void		 crypto_hmac_sha256(const uint8_t *, size_t, const void *,
+		    size_t, uint8_t[SHA256_LEN]);
+int		 crypto_hkdf_sha256(const uint8_t *, size_t, const char *,
+		    uint8_t *, size_t);
 void		*crypto_tls_server_new(const char *, const char *,
 		    const char *, char *);
 void		 crypto_tls_free(void *);
@@ -135,6 +155,104 @@ void		*crypto_tls_ssl_new(void *);
 void		 crypto_tls_ref(void *);
 int		 crypto_tls_peer_cn(void *, char *, size_t);
 int		 crypto_tls_pin(void *, const uint8_t[SHA256_LEN]);
+
+/* keys.c */
+#define KEYS_NAME_MAX	128	/* a signed-note key name */
+#define KEYS_VKEY_MAX	256	/* "PRIVATE+KEY+" name "+" id "+" base64 */
+#define KEYS_SECRET_LEN	32
+#define KEYS_FILE_MAX	1024
+struct keys {
+	char			 k_name[KEYS_NAME_MAX + 1];
+	uint32_t		 k_id;
+	uint8_t			 k_pub[ED25519_KEY_LEN];
+	struct crypto_ed25519	*k_sign;
+	char			 k_vkey[KEYS_VKEY_MAX];
+	int			 k_has_secret;
+	uint8_t			 k_salt[SHA256_LEN];	/* commitments */
+	uint8_t			 k_pseudonym[SHA256_LEN];
+};
+struct keys_vkey {
+	char			 vk_name[KEYS_NAME_MAX + 1];
+	uint32_t		 vk_id;
+	uint8_t			 vk_pub[ED25519_KEY_LEN];
+	struct crypto_ed25519	*vk_key;
+};
+int		 keys_name_valid(const char *);
+uint32_t	 keys_id(const char *, const uint8_t[ED25519_KEY_LEN]);
+int		 keys_vkey_parse(const char *, struct keys_vkey *, char *);
+void		 keys_vkey_clear(struct keys_vkey *);
+struct keys	*keys_load(const char *, const char *, char *);
+void		 keys_free(struct keys *);
+int		 keys_generate(const char *, const char *, char *, char *);
+
+/* sign.c */
+#define SIGN_LABEL		"sightline"
+#define SIGN_DIGEST_MAX		64	/* "sha-256=:" base64 ":" */
+#define SIGN_INPUT_MAX		512	/* the Signature-Input field value */
+#define SIGN_SIG_MAX		128	/* the Signature field value */
+#define SIGN_COMPONENTS_MAX	16
+#define SIGN_COMPONENT_NAME_MAX	64
+#define SIGN_PARAMS_MAX		8
+#define SIGN_PARAM_STR_MAX	256
+struct sign_component {
+	char		 sc_name[SIGN_COMPONENT_NAME_MAX];
+	int		 sc_req;		/* ";req": from the request */
+};
+enum sign_param_type { SIGN_PARAM_INT, SIGN_PARAM_STRING, SIGN_PARAM_BOOL };
+struct sign_param {
+	char			 pa_key[32];
+	enum sign_param_type	 pa_type;
+	long long		 pa_int;
+	char			 pa_str[SIGN_PARAM_STR_MAX];
+};
+struct sign_params {
+	struct sign_component	 sp_components[SIGN_COMPONENTS_MAX];
+	size_t			 sp_ncomponents;
+	struct sign_param	 sp_params[SIGN_PARAMS_MAX];	/* in order */
+	size_t			 sp_nparams;
+};
+/* One HTTP message as the signer or verifier sees it. */
+struct sign_msg {
+	const char	*sm_method;	/* requests: as sent */
+	const char	*sm_path;	/* requests: raw, without the query */
+	const char	*sm_query;	/* requests: raw, without "?"; or NULL */
+	const char	*sm_authority;	/* requests */
+	int		 sm_status;	/* responses */
+	/* A field's value (lowercase name), lines joined by ", "; or NULL. */
+	const char	*(*sm_field)(void *, const char *);
+	void		*sm_arg;
+};
+void		 sign_content_digest(const void *, size_t, char *);
+const struct sign_param *sign_param(const struct sign_params *, const char *);
+int		 sign_base(const struct sign_params *, const struct sign_msg *,
+		    const struct sign_msg *, struct buf *, char *);
+int		 sign_base_for(const char *, const struct sign_msg *,
+		    const struct sign_msg *, struct buf *, char *);
+int		 sign_response(const struct keys *, const struct sign_msg *,
+		    const struct sign_msg *, long long, char *, char *, char *);
+int		 sign_verify(const struct keys_vkey *, const struct sign_msg *,
+		    const struct sign_msg *, const void *, size_t, long long *,
+		    char *);
+
+/* httpmsg.c */
+#define HTTPMSG_FIELDS_MAX	128
+struct httpmsg {
+	char		*hm_text;	/* the parsed copy, owned */
+	struct sign_msg	 hm_msg;
+	struct {
+		const char	*hf_name;	/* lowercase */
+		const char	*hf_value;
+	}		 hm_fields[HTTPMSG_FIELDS_MAX];
+	size_t		 hm_nfields;
+	char		 hm_authority[256];
+	const char	*hm_body;
+	size_t		 hm_body_len;
+	struct buf	 hm_join;	/* a joined field value */
+};
+int		 httpmsg_parse(const char *, size_t, struct httpmsg *, char *);
+int		 httpmsg_exchange(const char *, size_t, struct httpmsg *,
+		    struct httpmsg *, char *);
+void		 httpmsg_clear(struct httpmsg *);
 
 /* addr.c */
 #define ADDR_MAC_LEN	17

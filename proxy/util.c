@@ -312,6 +312,115 @@ hex_decode(const char *s, uint8_t *out, size_t len, int sep)
 	return *s == '\0' ? 0 : -1;
 }
 
+/*
+ * Base64 (RFC 4648): B64_STD is section 4 with "=" padding, as HTTP
+ * structured fields and signed notes use it; B64_URL is section 5
+ * without padding, as SD-JWT uses it. b64_encode writes the text and a
+ * NUL into out (B64_LEN(n) + 1 bytes) and returns its length.
+ */
+size_t
+b64_encode(const uint8_t *in, size_t len, int url, char *out)
+{
+	static const char	 std[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char	 web[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char		*a = url ? web : std;
+	size_t			 i, o = 0;
+	uint32_t		 v;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = a[v >> 18 & 63];
+		out[o++] = a[v >> 12 & 63];
+		out[o++] = a[v >> 6 & 63];
+		out[o++] = a[v & 63];
+	}
+	if (i < len) {
+		v = (uint32_t)in[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)in[i + 1] << 8;
+		out[o++] = a[v >> 18 & 63];
+		out[o++] = a[v >> 12 & 63];
+		if (i + 1 < len)
+			out[o++] = a[v >> 6 & 63];
+		else if (!url)
+			out[o++] = '=';
+		if (!url)
+			out[o++] = '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+b64_value(int c, int url)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == (url ? '-' : '+'))
+		return 62;
+	if (c == (url ? '_' : '/'))
+		return 63;
+	return -1;
+}
+
+/*
+ * Decode exactly len characters of s into out (room for max bytes).
+ * Strict: the alphabet of the variant only, padding exactly as
+ * b64_encode writes it, and no stray bits in the last character, so each
+ * byte string has one text. Returns the byte count, or -1.
+ */
+ssize_t
+b64_decode(const char *s, size_t len, int url, uint8_t *out, size_t max)
+{
+	size_t		 i, o = 0, pad = 0, rem;
+	uint32_t	 v = 0;
+	int		 d;
+
+	if (!url) {
+		if (len % 4 != 0)
+			return -1;
+		while (pad < 2 && len > 0 && s[len - 1] == '=') {
+			len--;
+			pad++;
+		}
+		if (pad > 0 && len % 4 == 0)
+			return -1;
+	}
+	rem = len % 4;
+	if (rem == 1 || (!url && pad != (rem == 0 ? 0 : 4 - rem)))
+		return -1;
+	if (len / 4 * 3 + (rem > 0 ? rem - 1 : 0) > max)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if ((d = b64_value((unsigned char)s[i], url)) == -1)
+			return -1;
+		v = v << 6 | (uint32_t)d;
+		if (i % 4 == 3) {
+			out[o++] = (uint8_t)(v >> 16);
+			out[o++] = (uint8_t)(v >> 8);
+			out[o++] = (uint8_t)v;
+			v = 0;
+		}
+	}
+	if (rem == 2) {
+		if (v & 0x0f)
+			return -1;
+		out[o++] = (uint8_t)(v >> 4);
+	} else if (rem == 3) {
+		if (v & 0x03)
+			return -1;
+		out[o++] = (uint8_t)(v >> 10);
+		out[o++] = (uint8_t)(v >> 2);
+	}
+	return (ssize_t)o;
+}
+
 double
 mono_now(void)
 {
