@@ -57,6 +57,8 @@ cp "$SRCDIR/policies/proxmox.lua" "$DEMO/policies/"
 	echo 'auditor@pve!sightline=00000000-0000-0000-0000-000000000000' \
 	    > pve.token
 )
+"$BUILDDIR/sightline" keygen --name reseller.example/sightline \
+    --out "$DEMO" >/dev/null 2>&1 || die "sightline keygen failed"
 
 "$PYTHON3" "$SRCDIR/tests/emu/pve_emu.py" --listen 127.0.0.1:8006 \
     --tls-cert "$DEMO/server.pem" --tls-key "$DEMO/server.key" \

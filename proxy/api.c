@@ -296,6 +296,41 @@ api_ready(const struct state *st, struct front_req *fq)
 	return 1;
 }
 
+/*
+ * Sightline-Inventory, which the signature covers: the inventories an
+ * answer comes from, as panel=time (when each refresh finished), e.g.
+ * "pve=1795445699, vz=1795445712".
+ */
+static void
+api_source(const struct state *st, struct front_req *fq)
+{
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b);
+	for (i = 0; i < st->st_npanels; i++)
+		buf_printf(&b, "%s%s=%lld", i > 0 ? ", " : "",
+		    st->st_panels[i]->pa_conf->pc_name,
+		    (long long)st->st_panels[i]->pa_inv->inv_time);
+	buf_add(&b, "", 1);
+	if (!b.b_oom && st->st_npanels > 0)
+		front_add_header(fq, "Sightline-Inventory", b.b_data);
+	buf_free(&b);
+}
+
+/* /v1/key: the verifier key that checks every answer's signature. */
+static void
+api_key(const struct state *st, struct front_req *fq)
+{
+	char	*body;
+
+	if (asprintf(&body, "%s\n", st->st_conf->cf_keys->k_vkey) == -1) {
+		front_problem(fq, 500, "internal", "out of memory");
+		return;
+	}
+	front_reply(fq, 200, "text/plain;charset=UTF-8", body, strlen(body));
+}
+
 static void
 api_list(const struct state *st, struct front_req *fq)
 {
@@ -485,7 +520,7 @@ api_v1(struct state *st, struct front_req *fq, int may_refresh)
 {
 	static const char *const p_fresh[] = { "fresh", NULL };
 	static const char *const p_lookup[] = { "fresh", "ip", "mac", NULL };
-	enum { V1_LIST, V1_ONE, V1_LOOKUP, V1_NODES } route;
+	enum { V1_LIST, V1_ONE, V1_LOOKUP, V1_NODES, V1_KEY } route;
 	char			 v[3][API_PARAM_MAX];
 	const char		*path = fq->fq_path;
 
@@ -498,6 +533,8 @@ api_v1(struct state *st, struct front_req *fq, int may_refresh)
 		route = V1_LOOKUP;
 	else if (strcmp(path, "/v1/nodes") == 0)
 		route = V1_NODES;
+	else if (strcmp(path, "/v1/key") == 0)
+		route = V1_KEY;
 	else {
 		front_problem(fq, 404, "not-found", "no such endpoint: %s",
 		    path);
@@ -510,12 +547,17 @@ api_v1(struct state *st, struct front_req *fq, int may_refresh)
 		front_problem(fq, 400, "bad-query", "fresh must be 1 or 0");
 		return;
 	}
+	if (route == V1_KEY) {
+		api_key(st, fq);
+		return;
+	}
 	if (may_refresh && strcmp(v[0], "1") == 0) {
 		api_fresh(st, fq);
 		return;
 	}
 	if (!api_ready(st, fq))
 		return;
+	api_source(st, fq);
 	switch (route) {
 	case V1_LIST:
 		api_list(st, fq);
@@ -528,6 +570,8 @@ api_v1(struct state *st, struct front_req *fq, int may_refresh)
 		break;
 	case V1_NODES:
 		api_nodes(st, fq);
+		break;
+	case V1_KEY:
 		break;
 	}
 }
@@ -546,8 +590,12 @@ api_native_done(const struct upstream_reply *u, void *arg)
 	char				 err[ERR_MAX];
 	char				*body;
 	const char			*name = pa->pa_conf->pc_name;
+	char				 source[PANEL_NAME_MAX + 8];
 
 	ap->ap_ureq = NULL;
+	/* A native answer is the panel's, live, not an inventory's. */
+	snprintf(source, sizeof(source), "%s=live", name);
+	front_add_header(fq, "Sightline-Inventory", source);
 	reply_parse(pa->pa_plugin, u, &r);
 	switch (r.rp_kind) {
 	case REPLY_JSON:

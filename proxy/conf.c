@@ -366,6 +366,36 @@ conf_parse_tls(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 	conf_readable(cx, "tls.client_ca", cf->cf_client_ca);
 }
 
+/*
+ * keys = { signing = "NAME.skey", secret = "NAME.secret" }: what
+ * `sightline keygen` wrote. Both are loaded here, so that -n finds a bad
+ * or readable key before the daemon starts.
+ */
+static void
+conf_parse_keys(struct conf_ctx *cx, struct conf *cf, const json_t *top)
+{
+	static const char *const known[] = { "signing", "secret", NULL };
+	const json_t	*t;
+	char		 err[ERR_MAX];
+
+	if ((t = json_object_get(top, "keys")) == NULL) {
+		conf_error(cx, "keys", "missing: every answer is signed; make "
+		    "the keys with `sightline keygen --name NAME --out DIR`");
+		return;
+	}
+	if ((t = conf_table(cx, t, "keys")) == NULL)
+		return;
+	conf_unknown(cx, t, "keys", known);
+	cf->cf_key_signing = conf_path(cx, t, "keys", "signing", 1);
+	cf->cf_key_secret = conf_path(cx, t, "keys", "secret", 1);
+	if (cf->cf_key_signing == NULL || cf->cf_key_secret == NULL)
+		return;
+	/* The reason names the file, so it says which key is wrong. */
+	if ((cf->cf_keys = keys_load(cf->cf_key_signing, cf->cf_key_secret,
+	    err)) == NULL)
+		conf_error(cx, "keys", "%s", err);
+}
+
 static void
 conf_parse_limits(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 {
@@ -616,9 +646,11 @@ conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
 	conf_unknown(cx, e, p, known);
 	pc->pc_name = conf_string(cx, e, p, "name", NULL);
 	if (pc->pc_name != NULL) {
-		if (!conf_valid_name(pc->pc_name, PANEL_NAME_MAX))
+		/* A letter first: names are keys of structured fields. */
+		if (!conf_valid_name(pc->pc_name, PANEL_NAME_MAX) ||
+		    !islower((unsigned char)pc->pc_name[0]))
 			conf_error(cx, p, "name \"%s\" must be 1 to %d of a-z, "
-			    "0-9 and -, starting with a letter or digit",
+			    "0-9 and -, starting with a letter",
 			    pc->pc_name, PANEL_NAME_MAX);
 		for (j = 0; j + 1 < cf->cf_npanels; j++)
 			if (cf->cf_panels[j].pc_name != NULL &&
@@ -770,7 +802,8 @@ struct conf *
 conf_load(const char *path, char **errors)
 {
 	static const char *const known[] = {
-		"listen", "tls", "limits", "hosters", "panels", "log", NULL
+		"listen", "tls", "keys", "limits", "hosters", "panels", "log",
+		NULL
 	};
 	struct conf_ctx	 cx;
 	struct conf	*cf;
@@ -802,6 +835,7 @@ conf_load(const char *path, char **errors)
 	conf_unknown(&cx, top, "", known);
 	conf_parse_listen(&cx, cf, top);
 	conf_parse_tls(&cx, cf, top);
+	conf_parse_keys(&cx, cf, top);
 	conf_parse_limits(&cx, cf, top);
 	conf_parse_hosters(&cx, cf, top);
 	conf_parse_panels(&cx, cf, top);
@@ -850,6 +884,9 @@ conf_free(struct conf *cf)
 		json_decref(pc->pc_options);
 	}
 	free(cf->cf_panels);
+	keys_free(cf->cf_keys);
+	free(cf->cf_key_signing);
+	free(cf->cf_key_secret);
 	free(cf->cf_tls_cert);
 	free(cf->cf_tls_key);
 	free(cf->cf_client_ca);

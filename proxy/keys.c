@@ -275,13 +275,24 @@ keys_load(const char *skey, const char *secret, char *err)
 		return NULL;
 	}
 	k->k_has_secret = secret != NULL;
+	k->k_refs = 1;
 	return k;
 }
 
+/* One more holder of k (the front keeps the keys across a reload). */
+struct keys *
+keys_ref(struct keys *k)
+{
+	if (k != NULL)
+		k->k_refs++;
+	return k;
+}
+
+/* Drop a reference; the last one wipes and frees k. */
 void
 keys_free(struct keys *k)
 {
-	if (k == NULL)
+	if (k == NULL || --k->k_refs > 0)
 		return;
 	crypto_ed25519_free(k->k_sign);
 	crypto_wipe(k, sizeof(*k));

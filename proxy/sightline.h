@@ -162,6 +162,7 @@ int		 crypto_tls_pin(void *, const uint8_t[SHA256_LEN]);
 #define KEYS_SECRET_LEN	32
 #define KEYS_FILE_MAX	1024
 struct keys {
+	int			 k_refs;
 	char			 k_name[KEYS_NAME_MAX + 1];
 	uint32_t		 k_id;
 	uint8_t			 k_pub[ED25519_KEY_LEN];
@@ -182,6 +183,7 @@ uint32_t	 keys_id(const char *, const uint8_t[ED25519_KEY_LEN]);
 int		 keys_vkey_parse(const char *, struct keys_vkey *, char *);
 void		 keys_vkey_clear(struct keys_vkey *);
 struct keys	*keys_load(const char *, const char *, char *);
+struct keys	*keys_ref(struct keys *);
 void		 keys_free(struct keys *);
 int		 keys_generate(const char *, const char *, char *, char *);
 
@@ -377,6 +379,9 @@ struct conf {
 	char			*cf_tls_cert;
 	char			*cf_tls_key;
 	char			*cf_client_ca;
+	char			*cf_key_signing;
+	char			*cf_key_secret;
+	struct keys		*cf_keys;
 	struct conf_hoster	*cf_hosters;
 	size_t			 cf_nhosters;
 	struct conf_panel	*cf_panels;

@@ -15,8 +15,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import (Tap, Env, SIGHTLINED, SRCDIR, POLICY, lua,  # noqa
-                     run)
+from harness import (Tap, Env, SIGHTLINED, SIGHTLINE, SRCDIR, POLICY,  # noqa
+                     lua, run)
 
 t = Tap()
 EXAMPLE = os.path.join(SRCDIR, "examples", "sightline.conf")
@@ -37,6 +37,14 @@ def write(env, name, text, mode=None):
 
 def conf_text(cf):
     return "".join("%s = %s\n" % (k, lua(v)) for k, v in cf.items())
+
+
+def keygen(d):
+    """The examples' key, as their comment says to make it."""
+    r = run([SIGHTLINE, "keygen", "--name", "reseller.example/sightline",
+             "--out", d])
+    t.eq(r.returncode, 0, "sightline keygen for the example in %s" %
+         os.path.basename(d), r.stderr)
 
 
 def bad(env, desc, cf=None, text=None, want=(), name="bad.conf"):
@@ -74,6 +82,7 @@ def test_example(env):
     shutil.copy(env.path("ca.pem"), os.path.join(d, "panel-ca.pem"))
     shutil.copy(env.cred_path, os.path.join(d, "pve.token"))
     os.chmod(os.path.join(d, "pve.token"), 0o600)
+    keygen(d)
     r = check_file(os.path.join(d, "sightline.conf"))
     t.eq((r.returncode, r.stdout, r.stderr), (0, "configuration OK\n", ""),
          "examples/sightline.conf: configuration OK, exit 0")
@@ -124,10 +133,12 @@ def test_man_examples(env):
     shutil.copy(env.cred_path, os.path.join(d, "pve.token"))
     for f in ("server.key", "pve.token"):
         os.chmod(os.path.join(d, f), 0o600)
+    keygen(d)
     for i, text in enumerate(blocks, 1):
         path = os.path.join(d, "example%d.conf" % i)
         with open(path, "w") as f:
-            f.write(text)
+            # Absolute example paths, moved next to the file.
+            f.write(text.replace("/etc/sightline/", ""))
         r = check_file(path)
         t.eq((r.returncode, r.stdout, r.stderr), (0, "configuration OK\n",
                                                   ""),

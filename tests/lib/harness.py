@@ -45,6 +45,8 @@ PVE_TOKEN = "auditor@pve!sightline=00000000-0000-0000-0000-000000000000"
 # The hoster's bearer token in the default configuration.
 HOSTER_TOKEN = "hoster-secret-0123456789abcdef"
 HOSTER_PVE_ID = "noc@pve!sightline"
+# The deployment key's name in every test.
+KEY_NAME = "sightline.test/reseller"
 
 
 class Tap:
@@ -221,6 +223,14 @@ class Env:
         self.conf_path = os.path.join(self.dir, "sightline.conf")
         self.log_path = os.path.join(self.dir, "sightlined.log")
         self.emu_log = os.path.join(self.dir, "emu.log")
+        # The deployment key, made by the real tool.
+        r = run([SIGHTLINE, "keygen", "--name", KEY_NAME, "--out", self.dir])
+        if r.returncode != 0:
+            raise RuntimeError("sightline keygen failed: " + r.stderr)
+        self.vkey = r.stdout.strip()
+        base = KEY_NAME.replace("/", "_")
+        self.key_signing = self.path(base + ".skey")
+        self.key_secret = self.path(base + ".secret")
         self.cred_path = os.path.join(self.dir, "pve.token")
         with open(self.cred_path, "w") as f:
             f.write(PVE_TOKEN + "\n")
@@ -328,6 +338,7 @@ class Env:
                  "tls": False}],
             "tls": tls or {"certificate": self.path("server.pem"),
                            "key": self.path("server.key")},
+            "keys": {"signing": self.key_signing, "secret": self.key_secret},
             "hosters": hosters or [
                 {"name": "noc", "token_sha256": sha256_hex(self.token),
                  "pve_token_id": HOSTER_PVE_ID}],

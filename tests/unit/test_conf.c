@@ -50,8 +50,13 @@
 			"credentials = \"pve.token\", policy = \"policy.lua\""
 #define PANELS_OK	"panels = { { " PANEL_FIELDS " } }\n"
 #define PANELS_WITH(x)	"panels = { { " PANEL_FIELDS ", " x " } }\n"
-#define BASE		LISTEN_OK TLS_OK HOSTERS_OK
+#define KEYS_OK		"keys = { signing = \"t.skey\", secret = \"t.secret\" }\n"
+#define BASE		LISTEN_OK TLS_OK HOSTERS_OK	/* load() adds KEYS_OK */
 #define VALID		BASE PANELS_OK
+
+#define SKEY		"PRIVATE+KEY+test+31b2a98e+" \
+			"AZ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF"
+#define SECRET		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 /* Thirty-two list positions: the sandbox's nesting limit. */
 #define R8		"[1][1][1][1][1][1][1][1]"
@@ -78,6 +83,25 @@ static const struct {
 	{ "pve-crlf.token", PVE_SECRET "\r\n", 0600 },
 	{ "sub/sightline.conf", "", 0600 },
 	{ "sub/pve.token", PVE_SECRET "\n", 0600 },
+	/* The RFC 9421 test key, named "test" (key id 31b2a98e). */
+	{ "t.skey", SKEY "\n", 0600 },
+	{ "sub/t.skey", SKEY "\n", 0600 },
+	{ "t.secret", SECRET "\n", 0600 },
+	{ "sub/t.secret", SECRET "\n", 0600 },
+	{ "t-open.skey", SKEY "\n", 0644 },
+	{ "t-open.secret", SECRET "\n", 0640 },
+	{ "t-badid.skey", "PRIVATE+KEY+test+31b2a98f+"
+	  "AZ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n", 0600 },
+	{ "t-short.skey", "PRIVATE+KEY+test+31b2a98e+AZ+DYvh6SEqVTm50\n",
+	  0600 },
+	{ "t-type.skey", "PRIVATE+KEY+test+31b2a98e+"
+	  "Ap+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n", 0600 },
+	{ "t-garbage.skey", "\x01\x02garbage\xff\n", 0600 },
+	{ "t-vkey.skey", "test+31b2a98e+"
+	  "ASa0C4+T//PYlxEvfrxYKyMtvXJRfQgv6Dz7MN3OQ9G7\n", 0600 },
+	{ "t-short.secret", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n",
+	  0600 },
+	{ "t-garbage.secret", "not base64 at all!\n", 0600 },
 };
 
 static int
@@ -117,12 +141,30 @@ teardown(void)
 	rmdir(tmpdir);
 }
 
-/* Write text as the configuration at path and load it. */
+/*
+ * Write text as the configuration at path and load it. Every case gets
+ * the valid keys appended unless it names "keys" itself: a case is about
+ * one thing, and the keys are required.
+ */
 static struct conf *
 load_at(const char *path, const char *text, size_t len, char **errors)
 {
+	char	*full;
+	int	 rc;
+
 	*errors = NULL;
-	if (tap_write_file(path, text, len, 0600) == -1) {
+	if (memmem(text, len, "keys", 4) != NULL)
+		rc = tap_write_file(path, text, len, 0600);
+	else {
+		if ((full = malloc(len + 1 + strlen(KEYS_OK))) == NULL)
+			return NULL;
+		memcpy(full, text, len);
+		full[len] = '\n';
+		memcpy(full + len + 1, KEYS_OK, strlen(KEYS_OK));
+		rc = tap_write_file(path, full, len + 1 + strlen(KEYS_OK), 0600);
+		free(full);
+	}
+	if (rc == -1) {
 		tap_diag("write %s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -353,7 +395,7 @@ test_full(void)
 	    "    concurrency = 256, connect_timeout = 0.1, timeout = 900,\n"
 	    "    max_body_bytes = 4096, max_records = 1000000,\n"
 	    "    options = { owner = \"tag:owner-\" } },\n"
-	    "  { name = \"0\", plugin = \"proxmox\",\n"
+	    "  { name = \"p0\", plugin = \"proxmox\",\n"
 	    "    url = \"http://localhost\",\n"
 	    "    credentials = \"pve.token\", ca_file = \"ca.pem\",\n"
 	    "    policy = \"policy.lua\", options = {} },\n"
@@ -539,6 +581,46 @@ static const struct {
 	  "tls", "missing, and a listen address uses TLS", 1 },
 	{ "tls without key", LISTEN_OK HOSTERS_OK PANELS_OK
 	  "tls = { certificate = \"cert.pem\" }\n", "tls.key", "missing", 1 },
+	{ "no keys", LISTEN_OK TLS_OK HOSTERS_OK PANELS_OK "-- no keys\n", "keys",
+	  "missing: every answer is signed", 1 },
+	{ "keys without secret", BASE PANELS_OK
+	  "keys = { signing = \"t.skey\" }\n", "keys.secret", "missing", 1 },
+	{ "keys with an unknown key", BASE PANELS_OK
+	  "keys = { signing = \"t.skey\", secret = \"t.secret\", "
+	  "public = \"x\" }\n", "keys.public", "unknown key", 1 },
+	{ "a signing key others can read", BASE PANELS_OK
+	  "keys = { signing = \"t-open.skey\", secret = \"t.secret\" }\n",
+	  "keys", "t-open.skey: mode 0644 lets group or others read a "
+	  "secret", 1 },
+	{ "a secret the group can read", BASE PANELS_OK
+	  "keys = { signing = \"t.skey\", secret = \"t-open.secret\" }\n",
+	  "keys", "t-open.secret: mode 0640 lets group or others read", 1 },
+	{ "a missing signing key", BASE PANELS_OK
+	  "keys = { signing = \"none.skey\", secret = \"t.secret\" }\n",
+	  "keys", "none.skey: No such file or directory", 1 },
+	{ "a signing key with the wrong key id", BASE PANELS_OK
+	  "keys = { signing = \"t-badid.skey\", secret = \"t.secret\" }\n",
+	  "keys", "t-badid.skey: key id 31b2a98f does not match the key "
+	  "(31b2a98e)", 1 },
+	{ "a signing key that is too short", BASE PANELS_OK
+	  "keys = { signing = \"t-short.skey\", secret = \"t.secret\" }\n",
+	  "keys", "t-short.skey: the key is not base64 of 33 bytes", 1 },
+	{ "a signing key of another type", BASE PANELS_OK
+	  "keys = { signing = \"t-type.skey\", secret = \"t.secret\" }\n",
+	  "keys", "t-type.skey: key type 0x02 is not Ed25519 (0x01)", 1 },
+	{ "a garbage signing key", BASE PANELS_OK
+	  "keys = { signing = \"t-garbage.skey\", secret = \"t.secret\" }\n",
+	  "keys", "t-garbage.skey: not a signing key (it must start with "
+	  "PRIVATE+KEY+)", 1 },
+	{ "a verifier key given as the signing key", BASE PANELS_OK
+	  "keys = { signing = \"t-vkey.skey\", secret = \"t.secret\" }\n",
+	  "keys", "t-vkey.skey: not a signing key", 1 },
+	{ "a short secret", BASE PANELS_OK
+	  "keys = { signing = \"t.skey\", secret = \"t-short.secret\" }\n",
+	  "keys", "t-short.secret: not base64 of 32 bytes", 1 },
+	{ "a garbage secret", BASE PANELS_OK
+	  "keys = { signing = \"t.skey\", secret = \"t-garbage.secret\" }\n",
+	  "keys", "t-garbage.secret: not base64 of 32 bytes", 1 },
 	{ "a panel without url", BASE
 	  "panels = { { name = \"p\", plugin = \"proxmox\", "
 	  "credentials = \"pve.token\", policy = \"p.lua\" } }\n",
