@@ -4,6 +4,7 @@
  *   sightline check-policy [-p plugin] [-s section] POLICY SAMPLE.json
  *   sightline keygen --name NAME [--out DIR]
  *   sightline token [-H]
+ *   sightline verify-response --key VKEY [FILE]
  *
  * Each command parses its options and prints; the work is done by the
  * modules (keys.c, sign.c, commit.c), which the daemon shares.
@@ -11,6 +12,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "sightline.h"
 
 #define TOKEN_BYTES	32
+#define EXCHANGE_MAX	(64 * 1024 * 1024)	/* a saved exchange */
 #define TRACE_VALUE_MAX	72	/* characters of a value shown per field */
 
 static __dead void
@@ -29,6 +32,7 @@ usage(void)
 	    "SAMPLE.json\n"
 	    "       sightline keygen --name NAME [--out DIR]\n"
 	    "       sightline token [-H]\n"
+	    "       sightline verify-response --key VKEY [FILE]\n"
 	    "       sightline version\n");
 	exit(2);
 }
@@ -166,6 +170,135 @@ cmd_keygen(int argc, char *argv[])
 	return 0;
 }
 
+/*
+ * A verifier key from an argument: the key itself ("NAME+KEYID+BASE64"),
+ * or a file whose first line it is. Returns 0, or -1 after saying why.
+ */
+static int
+load_vkey(const char *arg, struct keys_vkey *vk)
+{
+	char	 err[ERR_MAX], *text = NULL;
+	size_t	 len;
+	int	 rc;
+
+	if (access(arg, F_OK) == 0) {
+		if ((text = file_read(arg, KEYS_FILE_MAX, &len, err)) == NULL) {
+			fprintf(stderr, "sightline: %s\n", err);
+			return -1;
+		}
+		text[strcspn(text, "\r\n")] = '\0';
+	}
+	rc = keys_vkey_parse(text != NULL ? text : arg, vk, err);
+	if (rc == -1)
+		fprintf(stderr, "sightline: verifier key %s: %s\n", arg, err);
+	free(text);
+	return rc;
+}
+
+/* All of a file, or of standard input for "-" or NULL. */
+static char *
+read_input(const char *path, size_t max, size_t *len)
+{
+	char	 err[ERR_MAX], *buf;
+	size_t	 n = 0, cap = 65536;
+	size_t	 r;
+
+	if (path != NULL && strcmp(path, "-") != 0) {
+		if ((buf = file_read(path, max, len, err)) == NULL)
+			fprintf(stderr, "sightline: %s\n", err);
+		return buf;
+	}
+	if ((buf = malloc(cap + 1)) == NULL)
+		return NULL;
+	while ((r = fread(buf + n, 1, cap - n, stdin)) > 0) {
+		n += r;
+		if (n == cap) {
+			char	*nb;
+
+			if (cap >= max || (nb = realloc(buf, cap * 2 + 1)) ==
+			    NULL) {
+				fprintf(stderr, "sightline: standard input is "
+				    "larger than %zu bytes\n", max);
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/*
+ * verify-response: check a saved exchange, the request line followed by
+ * the answer as `curl -i` prints it. Exit 0 if it verifies, 1 if not
+ * (saying precisely what fails), 2 on a usage or input error.
+ */
+static int
+cmd_verify_response(int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct keys_vkey	 vk;
+	struct httpmsg		 rq, rs;
+	const char		*keyarg = NULL, *src;
+	char			 err[ERR_MAX], when[64];
+	char			*text;
+	size_t			 len;
+	long long		 created;
+	time_t			 t;
+	int			 ch, rc = 2;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'k':
+			keyarg = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (keyarg == NULL || argc - optind > 1)
+		usage();
+	if (load_vkey(keyarg, &vk) == -1)
+		return 2;
+	if ((text = read_input(argv[optind], EXCHANGE_MAX, &len)) == NULL) {
+		keys_vkey_clear(&vk);
+		return 2;
+	}
+	if (httpmsg_exchange(text, len, &rq, &rs, err) == -1) {
+		fprintf(stderr, "sightline: cannot read the exchange: %s\n",
+		    err);
+		goto done;
+	}
+	if (sign_verify(&vk, &rs.hm_msg, &rq.hm_msg, rs.hm_body,
+	    rs.hm_body_len, &created, err) == -1) {
+		printf("invalid: %s\n", err);
+		rc = 1;
+		goto done;
+	}
+	t = (time_t)created;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	src = rs.hm_msg.sm_field(rs.hm_msg.sm_arg, "sightline-inventory");
+	printf("valid: %s %s%s%s answered %03d, %zu body bytes, signed by "
+	    "%s+%08x at %s, from %s\n", rq.hm_msg.sm_method,
+	    rq.hm_msg.sm_path, rq.hm_msg.sm_query != NULL ? "?" : "",
+	    rq.hm_msg.sm_query != NULL ? rq.hm_msg.sm_query : "",
+	    rs.hm_msg.sm_status, rs.hm_body_len, vk.vk_name, vk.vk_id, when,
+	    src != NULL ? src : "?");
+	rc = 0;
+done:
+	httpmsg_clear(&rq);
+	httpmsg_clear(&rs);
+	keys_vkey_clear(&vk);
+	free(text);
+	return rc;
+}
+
 static int
 cmd_token(int argc, char *argv[])
 {
@@ -237,6 +370,8 @@ main(int argc, char *argv[])
 		return cmd_keygen(argc, argv);
 	if (strcmp(argv[0], "token") == 0)
 		return cmd_token(argc, argv);
+	if (strcmp(argv[0], "verify-response") == 0)
+		return cmd_verify_response(argc, argv);
 	if (strcmp(argv[0], "version") == 0) {
 		printf("sightline %s\n", PACKAGE_VERSION);
 		return 0;
