@@ -331,7 +331,10 @@ svm_xml_list(json_t *doc, const char *list, const char *item)
 	if (v == NULL)
 		return;
 	if (json_is_string(v)) {
-		json_object_set_new(doc, list, json_array());
+		/* Only a blank one: node-statistics' virtualservers is a count. */
+		if (strspn(json_string_value(v), " \t\r\n") ==
+		    json_string_length(v))
+			json_object_set_new(doc, list, json_array());
 		return;
 	}
 	if (!json_is_object(v) || json_object_size(v) != 1 ||
