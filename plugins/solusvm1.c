@@ -229,7 +229,7 @@ solusvm1_options(const json_t *opts, char *err)
 {
 	const char	*k, *s;
 	json_t		*v, *t;
-	size_t		 i;
+	size_t		 i, k2;
 	int		 j;
 
 	json_object_foreach((json_t *)opts, k, v) {
@@ -259,6 +259,14 @@ solusvm1_options(const json_t *opts, char *err)
 					    "or \"kvm\"", i + 1);
 					return -1;
 				}
+				/* The inventory counts answers per type. */
+				for (k2 = 0; k2 < i; k2++)
+					if (json_equal(t, json_array_get(v,
+					    k2))) {
+						err_set(err, "types[%zu] is "
+						    "named twice", i + 1);
+						return -1;
+					}
 			}
 		} else {
 			err_set(err, "unknown option \"%s\" (the solusvm1 "

@@ -206,6 +206,8 @@ test_options(void)
 	check_options("{\"format\":1}", -1, "a format that is no string");
 	check_options("{\"types\":[]}", -1, "no types");
 	check_options("{\"types\":[\"lxc\"]}", -1, "an unknown type");
+	check_options("{\"types\":[\"kvm\",\"xen\",\"kvm\"]}", -1,
+	    "a type named twice");
 	check_options("{\"types\":\"kvm\"}", -1, "types not a list");
 	check_options("{\"owner\":\"pool\"}", -1, "an option of another "
 	    "plugin");
