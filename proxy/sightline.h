@@ -1,7 +1,7 @@
 /*
  * sightline.h: the table of contents. Every module's structures, limits
  * and functions, grouped by the file that holds them. Library headers
- * (libevent, libcurl, Lua, OpenSSL) stay in their one boundary file;
+ * (libevent, libcurl, Lua, OpenSSL, expat) stay in their one boundary file;
  * jansson's json_t is the core's data type and appears everywhere.
  */
 #ifndef SIGHTLINE_H
@@ -280,6 +280,11 @@ json_t		*norm_mac(const char *);
 int		 norm_add_ip(json_t *, const char *);
 json_t		*norm_record_new(const char *, const char *, const char *);
 
+/* xml.c */
+#define XML_DEPTH_MAX		16	/* element nesting below the body */
+#define XML_INPUT_MAX		(256 * 1024 * 1024)	/* bytes of one body */
+json_t		*xml_parse(const char *, size_t, char *);
+
 /* sandbox.c */
 #define SANDBOX_DATA	0	/* configuration: no library at all */
 #define SANDBOX_POLICY	1	/* policies: the safe libraries, hooks */
@@ -547,6 +552,7 @@ struct plugin {
 const struct plugin *plugin_find(const char *);
 const char	*plugin_names(void);
 extern const struct plugin plugin_proxmox;
+extern const struct plugin plugin_solusvm1;
 
 /* inventory.c */
 struct inv_record {

@@ -25,11 +25,21 @@
 #include "tap.h"
 
 #define DUMP_FLAGS	(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
-#define CASE_PANEL	"pve"		/* the panel name records carry */
+#define CASE_PVE_PANEL	"pve"	/* the panel name Proxmox records carry */
 #define CASE_FILE_MAX	(4 * 1024 * 1024)
 #define CASES_MAX	1024
 
 static const char *top = ".";
+
+/*
+ * The panel name records carry: "pve" for Proxmox (its cases predate the
+ * other plugins), the plugin's name for every other plugin.
+ */
+static const char *
+case_panel(const struct plugin *pl)
+{
+	return pl == &plugin_proxmox ? CASE_PVE_PANEL : pl->pl_name;
+}
 
 struct case_run {
 	const struct plugin	*cr_plugin;
@@ -155,6 +165,39 @@ case_read(struct case_run *c, char *err)
 }
 
 /*
+ * The document a native case's policy sees (new reference): upstream.json
+ * itself, or, when it is {"$raw": "...", "$type": "...", "$status": N},
+ * those bytes judged by reply_parse() as the daemon judges a live answer
+ * (XML becomes JSON; a refusal or an error page fails the case).
+ */
+static json_t *
+case_judge(struct case_run *c, char *err)
+{
+	struct upstream_reply	 u;
+	struct reply		 r;
+	const json_t		*raw = json_object_get(c->cr_upstream, "$raw");
+	json_t			*doc = NULL;
+
+	if (raw == NULL)
+		return json_incref(c->cr_upstream);
+	memset(&u, 0, sizeof(u));
+	u.ur_status = json_object_get(c->cr_upstream, "$status") != NULL ?
+	    (int)json_integer_value(json_object_get(c->cr_upstream,
+	    "$status")) : 200;
+	u.ur_content_type = json_string_value(json_object_get(c->cr_upstream,
+	    "$type"));
+	u.ur_body = json_string_value(raw);
+	u.ur_len = json_string_length(raw);
+	reply_parse(c->cr_plugin, &u, &r);
+	if (r.rp_kind != REPLY_JSON)
+		err_set(err, "upstream: %s", r.rp_why);
+	else
+		doc = json_incref(r.rp_json);
+	reply_clear(&r);
+	return doc;
+}
+
+/*
  * A native request, as api_native() and api_native_done() handle it:
  * the allow-list, the policy's rule for the endpoint, the policy applied
  * to the upstream body; everything dropped shows as {}.
@@ -166,7 +209,7 @@ case_native(struct case_run *c, struct policy *po, char *err)
 	const struct policy_rule	*rule;
 	char				 path[FRONT_URI_BYTES_MAX];
 	char				*q;
-	json_t				*red = NULL;
+	json_t				*red = NULL, *doc;
 
 	strlcpy(path, c->cr_request, sizeof(path));
 	if ((q = strchr(path, '?')) != NULL)
@@ -180,11 +223,14 @@ case_native(struct case_run *c, struct policy *po, char *err)
 		    nr.nr_endpoint);
 		return NULL;
 	}
-	if (policy_apply(po, rule, c->cr_upstream, &red, NULL, NULL, err) ==
-	    -1) {
+	if ((doc = case_judge(c, err)) == NULL)
+		return NULL;
+	if (policy_apply(po, rule, doc, &red, NULL, NULL, err) == -1) {
+		json_decref(doc);
 		err_prefix(err, "policy error on %s: ", nr.nr_endpoint);
 		return NULL;
 	}
+	json_decref(doc);
 	return red != NULL ? red : json_object();
 }
 
@@ -204,7 +250,8 @@ case_inventory(struct case_run *c, struct policy *po, int nodes, char *err)
 
 	opts = c->cr_options != NULL ? json_incref(c->cr_options) :
 	    json_object();
-	if ((f = fetch_new(c->cr_plugin, CASE_PANEL, opts, PANEL_RECORDS,
+	if ((f = fetch_new(c->cr_plugin, case_panel(c->cr_plugin), opts,
+	    PANEL_RECORDS,
 	    NULL, NULL)) == NULL) {
 		json_decref(opts);
 		err_set(err, "out of memory");
@@ -214,7 +261,7 @@ case_inventory(struct case_run *c, struct policy *po, int nodes, char *err)
 		err_set(err, "inventory: %s", fetch_error(f));
 		goto done;
 	}
-	inv = inventory_build(CASE_PANEL, fetch_take_records(f),
+	inv = inventory_build(case_panel(c->cr_plugin), fetch_take_records(f),
 	    fetch_take_nodes(f), po, err);
 	if (inv == NULL) {
 		err_prefix(err, "inventory: ");
