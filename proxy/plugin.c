@@ -10,6 +10,8 @@
 
 static const struct plugin *const plugins[] = {
 	&plugin_proxmox,
+	&plugin_solusvm2,
+	&plugin_virtfusion,
 	NULL
 };
 
