@@ -25,7 +25,7 @@
 #include "tap.h"
 
 #define DUMP_FLAGS	(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
-#define CASE_PANEL	"pve"		/* the panel name records carry */
+#define CASE_PVE_PANEL	"pve"		/* the panel name Proxmox records carry */
 #define CASE_FILE_MAX	(4 * 1024 * 1024)
 #define CASES_MAX	1024
 
@@ -188,6 +188,14 @@ case_native(struct case_run *c, struct policy *po, char *err)
 	return red != NULL ? red : json_object();
 }
 
+/* The panel name records carry: "pve" for Proxmox, else the plugin's. */
+static const char *
+case_panel(const struct case_run *c)
+{
+	return strcmp(c->cr_plugin->pl_name, "proxmox") == 0 ? CASE_PVE_PANEL :
+	    c->cr_plugin->pl_name;
+}
+
 /*
  * "record" or "node": a canned inventory over the upstream map, built
  * into an inventory as panel_refresh() does; the records as served (each
@@ -204,7 +212,7 @@ case_inventory(struct case_run *c, struct policy *po, int nodes, char *err)
 
 	opts = c->cr_options != NULL ? json_incref(c->cr_options) :
 	    json_object();
-	if ((f = fetch_new(c->cr_plugin, CASE_PANEL, opts, PANEL_RECORDS,
+	if ((f = fetch_new(c->cr_plugin, case_panel(c), opts, PANEL_RECORDS,
 	    NULL, NULL)) == NULL) {
 		json_decref(opts);
 		err_set(err, "out of memory");
@@ -214,7 +222,7 @@ case_inventory(struct case_run *c, struct policy *po, int nodes, char *err)
 		err_set(err, "inventory: %s", fetch_error(f));
 		goto done;
 	}
-	inv = inventory_build(CASE_PANEL, fetch_take_records(f),
+	inv = inventory_build(case_panel(c), fetch_take_records(f),
 	    fetch_take_nodes(f), po, err);
 	if (inv == NULL) {
 		err_prefix(err, "inventory: ");
