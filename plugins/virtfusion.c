@@ -242,8 +242,13 @@ virtfusion_fetched(struct fetch *f, struct fetch_group *g, const char *path,
 		return rest_list_page(f, g, path, r, strcmp(list, "servers") ==
 		    0 ? vf_server : vf_hypervisor, NULL, err);
 	/* A server deleted since the listing was read: no record. */
-	if (r->rp_kind == REPLY_STATUS && r->rp_status == 404)
-		return fetch_group_put(g, "gone", json_true());
+	if (r->rp_kind == REPLY_STATUS && r->rp_status == 404) {
+		if (fetch_group_put(g, "gone", json_true()) == -1) {
+			err_set(err, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
 	if ((d = rest_data(r, JSON_OBJECT, err)) == NULL)
 		return -1;
 	if (fetch_group_put(g, "server", (json_t *)d) == -1) {
