@@ -177,6 +177,19 @@ rest_data(const struct reply *r, json_type type, char *err)
 
 /* ---- listings ---- */
 
+/* Keep a new value v in group g under name; steals v. 0, or -1. */
+static int
+rest_put_new(struct fetch_group *g, const char *name, json_t *v)
+{
+	int	 rc;
+
+	if (v == NULL)
+		return -1;
+	rc = fetch_group_put(g, name, v);
+	json_decref(v);
+	return rc;
+}
+
 /* Path of page n of the listing at base (which may have a query). */
 static int
 rest_page_path(char *out, size_t len, const char *base, long long n)
@@ -196,16 +209,14 @@ rest_list(struct fetch *f, const char *path, const char *name)
 {
 	struct fetch_group	*g;
 	char			 key[64], page[REST_PATH_MAX];
-	json_t			*docs;
 
 	snprintf(key, sizeof(key), "listing of %s", name);
 	if (rest_page_path(page, sizeof(page), path, 1) == -1 ||
 	    (g = fetch_group(f, key)) == NULL)
 		return -1;
-	docs = (json_t *)fetch_group_docs(g);
-	if (json_object_set_new(docs, "$list", json_string(name)) == -1 ||
-	    json_object_set_new(docs, "$path", json_string(path)) == -1 ||
-	    json_object_set_new(docs, "$seen", json_object()) == -1)
+	if (rest_put_new(g, "$list", json_string(name)) == -1 ||
+	    rest_put_new(g, "$path", json_string(path)) == -1 ||
+	    rest_put_new(g, "$seen", json_object()) == -1)
 		return -1;
 	return fetch_get(f, g, page);
 }
@@ -250,7 +261,8 @@ int
 rest_list_page(struct fetch *f, struct fetch_group *g, const char *path,
     const struct reply *r, rest_item_fn item, void *arg, char *err)
 {
-	json_t		*docs = (json_t *)fetch_group_docs(g), *seen, *it;
+	const json_t	*docs = fetch_group_docs(g);
+	json_t		*seen, *it;
 	const json_t	*list, *v;
 	const char	*base = norm_str(docs, "$path"), *p;
 	char		 id[NORM_NATIVE_ID_MAX + 1], next[REST_PATH_MAX];
@@ -286,11 +298,13 @@ rest_list_page(struct fetch *f, struct fetch_group *g, const char *path,
 			return -1;
 		}
 		/* Pages that disagree on the total: the listing changed. */
-		if (json_object_get(docs, "$total") == NULL)
-			json_object_set_new(docs, "$total", json_integer(total));
-		else if (json_integer_value(json_object_get(docs, "$total")) !=
-		    total)
-			json_object_set_new(docs, "$changed", json_true());
+		if ((json_object_get(docs, "$total") == NULL &&
+		    rest_put_new(g, "$total", json_integer(total)) == -1) ||
+		    (json_integer_value(json_object_get(docs, "$total")) !=
+		    total && fetch_group_put(g, "$changed", json_true()) == -1)) {
+			err_set(err, "out of memory");
+			return -1;
+		}
 	}
 	if (want == 1)
 		for (n = 2; n <= last; n++)
