@@ -173,3 +173,113 @@ norm_record_new(const char *panel, const char *native_id, const char *kind)
 	    "disk_gb", "bandwidth_gb", "interfaces", "disks", "owner",
 	    "hostname", "name", "notes", "tags", "uuid");
 }
+
+/*
+ * Add ip with prefix length prefix (when 0 or more) to ips, as
+ * norm_add_ip() does. Panels give the two apart ("ip" and "cidr", or a
+ * netmask). Returns 1 if added.
+ */
+int
+norm_add_ip_prefix(json_t *ips, const char *ip, int prefix)
+{
+	char	 text[ADDR_IP_LEN + 8];
+
+	if (ip == NULL)
+		return 0;
+	if (prefix < 0 || strchr(ip, '/') != NULL)
+		return norm_add_ip(ips, ip);
+	snprintf(text, sizeof(text), "%s/%d", ip, prefix);
+	return norm_add_ip(ips, text);
+}
+
+/*
+ * The prefix length of a dotted IPv4 netmask ("255.255.255.0" → 24), or
+ * -1 when s is not one (the ones must be contiguous).
+ */
+int
+norm_netmask_prefix(const char *s)
+{
+	char		 canon[ADDR_IP_LEN];
+	unsigned long	 v = 0, part;
+	const char	*p;
+	char		*end;
+	int		 i, n;
+
+	if (s == NULL || strchr(s, '.') == NULL ||
+	    addr_ip_canon(s, canon, sizeof(canon), 0) == -1)
+		return -1;
+	for (i = 0, p = canon; i < 4; i++, p = end + 1) {
+		part = strtoul(p, &end, 10);
+		v = (v << 8) | part;
+		if (*end == '\0')
+			break;
+	}
+	for (n = 0; n < 32 && (v & (0x80000000UL >> n)) != 0; n++)
+		;
+	/* What is left after the ones must be all zeroes. */
+	return (v & (0xffffffffUL >> n)) == 0 ? n : -1;
+}
+
+/* n decimal digits at s; -1 if any is not a digit. */
+static int
+norm_digits(const char *s, int n)
+{
+	int	 v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * An ISO 8601 / RFC 3339 time as PHP panels write it ("2024-01-10T09:15:02Z",
+ * "...T09:15:02.000000Z", "...T09:15:02+00:00", "2024-01-10 09:15:02"
+ * taken as UTC) as a new JSON integer of Unix seconds, or null.
+ */
+json_t *
+norm_time(const char *s)
+{
+	int		 y, mo, d, h, mi, sec, oh, om, sign;
+	long long	 days, t;
+	const char	*p;
+
+	if (s == NULL || strlen(s) < 19 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+		return json_null();
+	y = norm_digits(s, 4);
+	mo = norm_digits(s + 5, 2);
+	d = norm_digits(s + 8, 2);
+	h = norm_digits(s + 11, 2);
+	mi = norm_digits(s + 14, 2);
+	sec = norm_digits(s + 17, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
+	    h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
+		return json_null();
+	p = s + 19;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	oh = om = 0;
+	sign = 1;
+	if (*p == 'Z' && p[1] == '\0')
+		;
+	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		sign = *p == '-' ? -1 : 1;
+		oh = norm_digits(p + 1, 2);
+		om = norm_digits(p + 4, 2);
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			return json_null();
+	} else if (*p != '\0')
+		return json_null();
+	/* Days since 1970-01-01 in the proleptic Gregorian calendar. */
+	if (mo <= 2)
+		y--;
+	days = 365LL * y + y / 4 - y / 100 + y / 400 +
+	    (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1 - 719468;
+	t = days * 86400 + h * 3600 + mi * 60 + sec -
+	    sign * (oh * 3600 + om * 60);
+	return json_integer((json_int_t)t);
+}

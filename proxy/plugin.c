@@ -11,6 +11,8 @@
 static const struct plugin *const plugins[] = {
 	&plugin_proxmox,
 	&plugin_solusvm1,
+	&plugin_solusvm2,
+	&plugin_virtfusion,
 	NULL
 };
 

@@ -279,6 +279,9 @@ const json_t	*norm_object(const json_t *);
 json_t		*norm_mac(const char *);
 int		 norm_add_ip(json_t *, const char *);
 json_t		*norm_record_new(const char *, const char *, const char *);
+int		 norm_add_ip_prefix(json_t *, const char *, int);
+int		 norm_netmask_prefix(const char *);
+json_t		*norm_time(const char *);
 
 /* xml.c */
 #define XML_DEPTH_MAX		16	/* element nesting below the body */
@@ -549,10 +552,44 @@ struct plugin {
 			    struct reply *);
 };
 
+/* rest.c */
+#define REST_TOKEN_MAX		1024	/* a bearer token */
+#define REST_PAGES_MAX		10000	/* pages of one listing */
+#define REST_ID_MAX		2147483647	/* a panel's numeric id */
+#define REST_PATH_MAX		512	/* an upstream path sightline makes */
+#define REST_SEGMENTS_MAX	8	/* of a native path */
+#define REST_PARAMS_MAX		8	/* query parameters of a route */
+#define REST_PARAM_NAME_MAX	64
+struct rest_param {
+	const char	*rm_name;	/* "page", "filter[status]" */
+	const char	*rm_values;	/* "#": an id; "a|b|c": one of them */
+};
+struct rest_route {
+	const char		*rr_pattern;	/* "/servers/{id}/disks" */
+	struct rest_param	 rr_params[REST_PARAMS_MAX];
+};
+typedef int (*rest_item_fn)(struct fetch *, const json_t *, void *, char *);
+int		 rest_credentials(const char *, char *);
+int		 rest_auth(const char *, char **, char **, char *);
+int		 rest_options(const json_t *, char *);
+void		 rest_judge(const struct upstream_reply *, struct reply *);
+const json_t	*rest_data(const struct reply *, json_type, char *);
+int		 rest_list(struct fetch *, const char *, const char *);
+const char	*rest_list_name(const struct fetch_group *);
+int		 rest_list_page(struct fetch *, struct fetch_group *,
+		    const char *, const struct reply *, rest_item_fn, void *,
+		    char *);
+int		 rest_list_close(const json_t *, char *);
+int		 rest_id(const json_t *, char[NORM_NATIVE_ID_MAX + 1]);
+int		 rest_native_route(const struct rest_route *, size_t,
+		    const char *, const char *, struct native_route *, char *);
+
 const struct plugin *plugin_find(const char *);
 const char	*plugin_names(void);
 extern const struct plugin plugin_proxmox;
 extern const struct plugin plugin_solusvm1;
+extern const struct plugin plugin_solusvm2;
+extern const struct plugin plugin_virtfusion;
 
 /* inventory.c */
 struct inv_record {

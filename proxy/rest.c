@@ -1,0 +1,610 @@
+/*
+ * rest.c: what the REST/JSON panels built on Laravel (SolusVM 2,
+ * VirtFusion) share, written once: the bearer token, the judgement of
+ * Laravel's error bodies ({"message": ..., "errors": ...}, {"msg": ...}),
+ * listings read to their last page, and a native allow-list of
+ * (path pattern, query parameters) with numeric ids.
+ *
+ * A listing is a fetch group of its own ("$list" in its documents): its
+ * calls are the pages, and it closes, like any group, when the last page
+ * has answered; rest_list_close() then checks that the listing held
+ * together while it was read. Laravel's paginator comes in two shapes:
+ *   API resources   {"data": [...], "links": {...}, "meta": {"current_page",
+ *                   "last_page", "total", ...}}            (SolusVM 2)
+ *   plain paginator {"current_page", "data": [...], "last_page", "total",
+ *                   "links": [...], ...}                     (VirtFusion)
+ * Both say how many pages there are, so every page after the first is
+ * asked for at once rather than by following "next" links one by one.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sightline.h"
+
+/* ---- credentials ---- */
+
+/* A bearer token: one line of printable characters without spaces. */
+int
+rest_credentials(const char *s, char *err)
+{
+	size_t	 i, n = strlen(s);
+
+	if (n == 0) {
+		err_set(err, "expected one line: the panel's API token");
+		return -1;
+	}
+	if (n > REST_TOKEN_MAX) {
+		err_set(err, "the API token is longer than %d bytes",
+		    REST_TOKEN_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!isgraph((unsigned char)s[i])) {
+			err_set(err, "the API token holds white space or "
+			    "control characters");
+			return -1;
+		}
+	return 0;
+}
+
+int
+rest_auth(const char *secret, char **header, char **query, char *err)
+{
+	size_t	 len = strlen(secret) + 32;
+
+	*query = NULL;
+	if ((*header = malloc(len)) == NULL) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	snprintf(*header, len, "Authorization: Bearer %s", secret);
+	return 0;
+}
+
+/* The REST plugins take no options yet: any is an error. */
+int
+rest_options(const json_t *opts, char *err)
+{
+	const char	*k;
+	json_t		*v;
+
+	json_object_foreach((json_t *)opts, k, v) {
+		err_set(err, "unknown option \"%s\" (this plugin has none)",
+		    k);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- judging answers ---- */
+
+/*
+ * Laravel answers errors with a JSON body: {"message": "...", "errors":
+ * {"field": ["..."]}} (SolusVM 2, validation), {"errors": ["..."]}
+ * (VirtFusion), {"msg": "..."} (VirtFusion's "server not found"). The
+ * reason names the kind of error, never the text: a message may echo
+ * what was asked, and rp_why must not quote the body. A redirect is what
+ * Laravel sends a client it does not take for an API client with a valid
+ * token: to its login page.
+ */
+void
+rest_judge(const struct upstream_reply *u, struct reply *r)
+{
+	const json_t	*errs;
+	const char	*what;
+	size_t		 n = 0;
+
+	if (u->ur_status >= 300 && u->ur_status <= 399) {
+		r->rp_kind = REPLY_REFUSED;
+		err_set(r->rp_why, "the panel answered %d, a redirect (to its "
+		    "login page?): it did not accept sightline's token as an "
+		    "API client's", u->ur_status);
+		return;
+	}
+	if (r->rp_kind == REPLY_JSON && !json_is_object(r->rp_json)) {
+		r->rp_kind = REPLY_NOTJSON;
+		err_set(r->rp_why, "the panel's answer is JSON but not an "
+		    "object");
+		return;
+	}
+	if (r->rp_kind != REPLY_STATUS && r->rp_kind != REPLY_REFUSED)
+		return;
+	if (!json_is_object(r->rp_json))
+		return;
+	errs = json_object_get(r->rp_json, "errors");
+	if (json_is_object(errs))
+		n = json_object_size(errs);
+	else if (json_is_array(errs))
+		n = json_array_size(errs);
+	switch (u->ur_status) {
+	case 401:
+		what = "it does not accept sightline's token";
+		break;
+	case 403:
+		what = "the token lacks the permission";
+		break;
+	case 404:
+		what = "no such object";
+		break;
+	case 405:
+		what = "method not allowed";
+		break;
+	case 422:
+		what = "it found the request's parameters invalid";
+		break;
+	case 429:
+		what = "too many requests";
+		break;
+	default:
+		what = u->ur_status >= 500 ? "an error of the panel itself" :
+		    "the request failed";
+		break;
+	}
+	if (n > 0)
+		err_set(r->rp_why, "the panel answered %d: %s (%zu field "
+		    "error%s)", u->ur_status, what, n, n == 1 ? "" : "s");
+	else
+		err_set(r->rp_why, "the panel answered %d: %s", u->ur_status,
+		    what);
+}
+
+/*
+ * The "data" member of a good answer, of type type (an empty list stands
+ * for an empty object, PHP's []). Borrowed from r. NULL with a reason.
+ */
+const json_t *
+rest_data(const struct reply *r, json_type type, char *err)
+{
+	const json_t	*d;
+
+	if (r->rp_kind != REPLY_JSON) {
+		err_set(err, "%s", r->rp_why);
+		return NULL;
+	}
+	d = json_object_get(r->rp_json, "data");
+	if (type == JSON_OBJECT && (d = norm_object(d)) != NULL)
+		return d;
+	if (type == JSON_ARRAY && json_is_array(d))
+		return d;
+	err_set(err, "the panel's answer has no \"data\" %s",
+	    type == JSON_ARRAY ? "list" : "object");
+	return NULL;
+}
+
+/* ---- listings ---- */
+
+/* Keep a new value v in group g under name; steals v. 0, or -1. */
+static int
+rest_put_new(struct fetch_group *g, const char *name, json_t *v)
+{
+	int	 rc;
+
+	if (v == NULL)
+		return -1;
+	rc = fetch_group_put(g, name, v);
+	json_decref(v);
+	return rc;
+}
+
+/* Path of page n of the listing at base (which may have a query). */
+static int
+rest_page_path(char *out, size_t len, const char *base, long long n)
+{
+	return (size_t)snprintf(out, len, "%s%spage=%lld", base,
+	    strchr(base, '?') != NULL ? "&" : "?", n) < len ? 0 : -1;
+}
+
+/*
+ * Start reading the listing at path (below the API root, with an
+ * optional query), every page of it; name says what it lists, in error
+ * messages and to the plugin (rest_list_name()). Returns 0, or -1 when
+ * out of memory.
+ */
+int
+rest_list(struct fetch *f, const char *path, const char *name)
+{
+	struct fetch_group	*g;
+	char			 key[64], page[REST_PATH_MAX];
+
+	snprintf(key, sizeof(key), "listing of %s", name);
+	if (rest_page_path(page, sizeof(page), path, 1) == -1 ||
+	    (g = fetch_group(f, key)) == NULL)
+		return -1;
+	if (rest_put_new(g, "$list", json_string(name)) == -1 ||
+	    rest_put_new(g, "$path", json_string(path)) == -1 ||
+	    rest_put_new(g, "$seen", json_object()) == -1)
+		return -1;
+	return fetch_get(f, g, page);
+}
+
+/* The name rest_list() gave group g's listing, or NULL: not a listing. */
+const char *
+rest_list_name(const struct fetch_group *g)
+{
+	return g != NULL ? norm_str(fetch_group_docs(g), "$list") : NULL;
+}
+
+/* Paginator member key, in "meta" (API resources) or at the top. */
+static const json_t *
+rest_page_field(const json_t *doc, const char *key)
+{
+	const json_t	*meta = json_object_get(doc, "meta");
+
+	if (json_is_object(meta) && json_object_get(meta, key) != NULL)
+		return json_object_get(meta, key);
+	return json_object_get(doc, key);
+}
+
+/* A paginator number: a whole number from 0 to max, or -1. */
+static long long
+rest_page_number(const json_t *v, long long max)
+{
+	double	 d;
+
+	if (!norm_num(v, &d) || d < 0 || d > (double)max || d != (long long)d)
+		return -1;
+	return (long long)d;
+}
+
+/*
+ * A page of a listing (group g, the call path) answered r. Checks it is
+ * the page asked for, on the first page asks for all the others, and
+ * hands every item not seen before on an earlier page to item(f, it,
+ * arg, err) (an item the listing shows twice, because it moved while the
+ * pages were read, counts once). Returns 0, or -1 with a reason.
+ */
+int
+rest_list_page(struct fetch *f, struct fetch_group *g, const char *path,
+    const struct reply *r, rest_item_fn item, void *arg, char *err)
+{
+	const json_t	*docs = fetch_group_docs(g);
+	json_t		*seen, *it;
+	const json_t	*list, *v;
+	const char	*base = norm_str(docs, "$path"), *p;
+	char		 id[NORM_NATIVE_ID_MAX + 1], next[REST_PATH_MAX];
+	long long	 want, cur, last, total, n;
+	size_t		 i;
+
+	if ((list = rest_data(r, JSON_ARRAY, err)) == NULL)
+		return -1;
+	/* The page asked for: the number after the last "page=". */
+	for (p = path, want = 1; (p = strstr(p, "page=")) != NULL; p += 5)
+		want = strtoll(p + 5, NULL, 10);
+	v = rest_page_field(r->rp_json, "current_page");
+	if (v != NULL && (cur = rest_page_number(v, REST_PAGES_MAX)) != want) {
+		err_set(err, "the panel sent another page than page %lld",
+		    want);
+		return -1;
+	}
+	v = rest_page_field(r->rp_json, "last_page");
+	last = v == NULL ? 1 : rest_page_number(v, LLONG_MAX);
+	if (last < 0) {
+		err_set(err, "the answer's last_page is not a page number");
+		return -1;
+	}
+	if (last > REST_PAGES_MAX) {
+		err_set(err, "the listing has %lld pages, more than sightline "
+		    "reads (%d)", last, REST_PAGES_MAX);
+		return -1;
+	}
+	v = rest_page_field(r->rp_json, "total");
+	if (v != NULL) {
+		if ((total = rest_page_number(v, LLONG_MAX)) < 0) {
+			err_set(err, "the answer's total is not a count");
+			return -1;
+		}
+		/* Pages that disagree on the total: the listing changed. */
+		if ((json_object_get(docs, "$total") == NULL &&
+		    rest_put_new(g, "$total", json_integer(total)) == -1) ||
+		    (json_integer_value(json_object_get(docs, "$total")) !=
+		    total && fetch_group_put(g, "$changed", json_true()) == -1)) {
+			err_set(err, "out of memory");
+			return -1;
+		}
+	}
+	if (want == 1)
+		for (n = 2; n <= last; n++)
+			if (rest_page_path(next, sizeof(next), base, n) == -1 ||
+			    fetch_get(f, g, next) == -1) {
+				err_set(err, "out of memory");
+				return -1;
+			}
+	seen = json_object_get(docs, "$seen");
+	json_array_foreach(list, i, it) {
+		if (!json_is_object(it) ||
+		    rest_id(json_object_get(it, "id"), id) == -1) {
+			err_set(err, "item %zu of page %lld has no valid id", i,
+			    want);
+			return -1;
+		}
+		if (json_object_get(seen, id) != NULL)
+			continue;
+		if (json_object_set_new(seen, id, json_true()) == -1) {
+			err_set(err, "out of memory");
+			return -1;
+		}
+		if (item(f, it, arg, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Group docs closed. Returns 1 when it was a listing that held together,
+ * 0 when it is no listing, -1 with a reason when the listing changed
+ * while it was read: an item may then have been missed, and an inventory
+ * that may miss a VPS must not pass for a whole one. The next refresh
+ * reads it again.
+ */
+int
+rest_list_close(const json_t *docs, char *err)
+{
+	const json_t	*total = json_object_get(docs, "$total");
+	size_t		 seen;
+
+	if (norm_str(docs, "$list") == NULL)
+		return 0;
+	seen = json_object_size(json_object_get(docs, "$seen"));
+	if (json_object_get(docs, "$changed") != NULL || (total != NULL &&
+	    (json_int_t)seen != json_integer_value(total))) {
+		err_set(err, "the listing of %s changed while it was read "
+		    "(%zu distinct items, %lld announced); the next refresh "
+		    "reads it again", norm_str(docs, "$list"), seen,
+		    (long long)json_integer_value(total));
+		return -1;
+	}
+	return 1;
+}
+
+/* ---- ids and the native allow-list ---- */
+
+/*
+ * A panel's numeric id (a JSON integer, or a decimal string: PHP sends
+ * both) from 1 to REST_ID_MAX, in decimal into out. Returns 0, or -1.
+ */
+int
+rest_id(const json_t *v, char out[NORM_NATIVE_ID_MAX + 1])
+{
+	const char	*s, *errstr;
+	long long	 n;
+
+	if (json_is_integer(v))
+		n = json_integer_value(v);
+	else if ((s = json_string_value(v)) != NULL && s[0] != '0' &&
+	    strspn(s, "0123456789") == strlen(s)) {
+		n = strtonum(s, 1, REST_ID_MAX, &errstr);
+		if (errstr != NULL)
+			return -1;
+	} else
+		return -1;
+	if (n < 1 || n > REST_ID_MAX)
+		return -1;
+	snprintf(out, NORM_NATIVE_ID_MAX + 1, "%lld", n);
+	return 0;
+}
+
+/* A path segment or query value that is an id: digits, no leading 0. */
+static int
+rest_valid_id(const char *s)
+{
+	const char	*errstr;
+
+	if (s[0] == '0' || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	strtonum(s, 1, REST_ID_MAX, &errstr);
+	return errstr == NULL;
+}
+
+/* Does v fit values: "#" an id, "a|b|c" one of those? */
+static int
+rest_value_ok(const char *values, const char *v)
+{
+	size_t	 n = strlen(v), m;
+
+	if (strcmp(values, "#") == 0)
+		return rest_valid_id(v);
+	while (*values != '\0') {
+		m = strcspn(values, "|");
+		if (m == n && strncmp(values, v, n) == 0)
+			return 1;
+		values += m + (values[m] == '|');
+	}
+	return 0;
+}
+
+/* 1 if the segments match rt's pattern, 0 if not. */
+static int
+rest_match(const struct rest_route *rt, char *const *seg, size_t nseg)
+{
+	const char	*p = rt->rr_pattern;
+	size_t		 i = 0, n;
+
+	while (*p == '/') {
+		p++;
+		n = strcspn(p, "/");
+		if (i >= nseg)
+			return 0;
+		if (n == 4 && strncmp(p, "{id}", 4) == 0) {
+			if (!rest_valid_id(seg[i]))
+				return 0;
+		} else if (strlen(seg[i]) != n || strncmp(p, seg[i], n) != 0)
+			return 0;
+		p += n;
+		i++;
+	}
+	return i == nseg;
+}
+
+/*
+ * A query parameter's name as the hoster wrote it, with "%5B"/"%5D"
+ * (how clients encode PHP's "filter[status]") decoded into name; 0, or
+ * -1 when it holds other percent-escapes.
+ */
+static int
+rest_param_name(const char *in, char *name, size_t len)
+{
+	size_t	 o = 0;
+
+	for (; *in != '\0'; in++) {
+		if (o + 1 >= len)
+			return -1;
+		if (*in == '%') {
+			if (strncasecmp(in, "%5B", 3) == 0)
+				name[o++] = '[';
+			else if (strncasecmp(in, "%5D", 3) == 0)
+				name[o++] = ']';
+			else
+				return -1;
+			in += 2;
+		} else
+			name[o++] = *in;
+	}
+	name[o] = '\0';
+	return 0;
+}
+
+/*
+ * Check query against rt's parameters and write what goes upstream into
+ * out ("" or "?a=1&b=2", brackets percent-encoded). Returns 0 or -1.
+ */
+static int
+rest_query(const struct rest_route *rt, const char *query, char *out,
+    size_t outlen, char *err)
+{
+	char		 q[FRONT_URI_BYTES_MAX], name[REST_PARAM_NAME_MAX];
+	char		*item, *save = NULL, *eq;
+	int		 seen[REST_PARAMS_MAX] = { 0 };
+	struct buf	 b;
+	size_t		 i, k;
+
+	out[0] = '\0';
+	if (query == NULL || query[0] == '\0')
+		return 0;
+	if (strlcpy(q, query, sizeof(q)) >= sizeof(q)) {
+		err_set(err, "query too long");
+		return -1;
+	}
+	buf_init(&b);
+	for (item = strtok_r(q, "&", &save); item != NULL;
+	    item = strtok_r(NULL, "&", &save)) {
+		if ((eq = strchr(item, '=')) == NULL) {
+			err_set(err, "query item \"%s\" has no value", item);
+			goto fail;
+		}
+		*eq++ = '\0';
+		if (rest_param_name(item, name, sizeof(name)) == -1) {
+			err_set(err, "parameter \"%s\" is not allowed for %s",
+			    item, rt->rr_pattern);
+			goto fail;
+		}
+		for (i = 0; i < REST_PARAMS_MAX &&
+		    rt->rr_params[i].rm_name != NULL; i++)
+			if (strcmp(rt->rr_params[i].rm_name, name) == 0)
+				break;
+		if (i == REST_PARAMS_MAX || rt->rr_params[i].rm_name == NULL) {
+			err_set(err, "parameter \"%s\" is not allowed for %s",
+			    name, rt->rr_pattern);
+			goto fail;
+		}
+		if (seen[i]++) {
+			err_set(err, "parameter \"%s\" given twice", name);
+			goto fail;
+		}
+		if (!rest_value_ok(rt->rr_params[i].rm_values, eq)) {
+			err_set(err, "parameter \"%s\" may only be %s", name,
+			    strcmp(rt->rr_params[i].rm_values, "#") == 0 ?
+			    "a number from 1" : rt->rr_params[i].rm_values);
+			goto fail;
+		}
+		buf_addstr(&b, b.b_len == 0 ? "?" : "&");
+		for (k = 0; name[k] != '\0'; k++)
+			if (name[k] == '[' || name[k] == ']')
+				buf_addstr(&b, name[k] == '[' ? "%5B" : "%5D");
+			else
+				buf_add(&b, name + k, 1);
+		buf_addstr(&b, "=");
+		buf_addstr(&b, eq);
+	}
+	if (b.b_oom || b.b_len >= outlen) {
+		err_set(err, "query too long");
+		goto fail;
+	}
+	if (b.b_len > 0)
+		strlcpy(out, b.b_data, outlen);
+	buf_free(&b);
+	return 0;
+fail:
+	buf_free(&b);
+	return -1;
+}
+
+/*
+ * Map a hoster's native path (below the API root, raw) and raw query
+ * onto one of routes[0..n-1]. Only plain characters are considered: no
+ * percent-encoding in the path, no "." or ".." or empty segments, so
+ * that what is checked is exactly what the panel sees. Returns 0 with nr
+ * filled, or -1 with a reason.
+ */
+int
+rest_native_route(const struct rest_route *routes, size_t n,
+    const char *path, const char *query, struct native_route *nr, char *err)
+{
+	char		 buf[FRONT_URI_BYTES_MAX], q[FRONT_URI_BYTES_MAX];
+	char		*seg[REST_SEGMENTS_MAX], *s, *save = NULL;
+	size_t		 nseg = 0, i, len = strlen(path);
+
+	if (len == 0 || path[0] != '/' || len >= sizeof(buf)) {
+		err_set(err, "the path must start with / and be shorter "
+		    "than %zu bytes", sizeof(buf));
+		return -1;
+	}
+	if (strspn(path, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.") != len) {
+		err_set(err, "native paths may only hold letters, digits and "
+		    "/ - _ . (no percent-encoding)");
+		return -1;
+	}
+	if (strstr(path, "//") != NULL || (path[len - 1] == '/' && len > 1)) {
+		err_set(err, "empty path segments are refused");
+		return -1;
+	}
+	if (query != NULL && strspn(query, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.=&%[]") != strlen(query)) {
+		err_set(err, "native queries may only hold letters, digits, "
+		    "- _ . = & and brackets");
+		return -1;
+	}
+	strlcpy(buf, path, sizeof(buf));
+	for (s = strtok_r(buf, "/", &save); s != NULL;
+	    s = strtok_r(NULL, "/", &save)) {
+		if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+			err_set(err, "path segments . and .. are refused");
+			return -1;
+		}
+		if (nseg == REST_SEGMENTS_MAX) {
+			err_set(err, "%s is not on the read-only allow-list",
+			    path);
+			return -1;
+		}
+		seg[nseg++] = s;
+	}
+	for (i = 0; i < n; i++) {
+		if (!rest_match(&routes[i], seg, nseg))
+			continue;
+		if (rest_query(&routes[i], query, q, sizeof(q), err) == -1)
+			return -1;
+		nr->nr_endpoint = routes[i].rr_pattern;
+		if ((size_t)snprintf(nr->nr_path, sizeof(nr->nr_path), "%s%s",
+		    path, q) >= sizeof(nr->nr_path)) {
+			err_set(err, "path too long");
+			return -1;
+		}
+		return 0;
+	}
+	err_set(err, "%s is not on the read-only allow-list", path);
+	return -1;
+}
