@@ -125,6 +125,13 @@ void		 crypto_init(void);
 void		 crypto_sha256(const void *, size_t, uint8_t[SHA256_LEN]);
 void		 crypto_sha256_hex(const void *, size_t,
 		    char[SHA256_HEX_LEN + 1]);
+struct crypto_sha256_ctx;
+struct crypto_sha256_ctx *crypto_sha256_new(void);
+void		 crypto_sha256_update(struct crypto_sha256_ctx *, const void *,
+		    size_t);
+int		 crypto_sha256_digest(const struct crypto_sha256_ctx *,
+		    uint8_t[SHA256_LEN]);
+void		 crypto_sha256_free(struct crypto_sha256_ctx *);
 int		 crypto_memeq(const void *, const void *, size_t);
 int		 crypto_random(void *, size_t);
 void		 crypto_wipe(void *, size_t);
