@@ -153,6 +153,14 @@ void		 addr_ip_host(const char *, char *, size_t);
 int		 addr_ip_is_local(const char *);
 int		 addr_mac_is_null(const char *);
 
+/* canon.c */
+#define CANON_DEPTH_MAX		64	/* nested arrays and objects */
+#define CANON_NUMBER_MAX	32	/* "-1.2345678901234567e-308" and NUL */
+int		 canon_number(double, char[CANON_NUMBER_MAX], char *);
+int		 canon_write(struct buf *, const json_t *, char *);
+char		*canon_dump(const json_t *, size_t *, char *);
+json_t		*canon_parse(const char *, size_t, char *);
+
 /* sandbox.c */
 #define SANDBOX_DATA	0	/* configuration: no library at all */
 #define SANDBOX_POLICY	1	/* policies: the safe libraries, hooks */
