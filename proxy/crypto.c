@@ -65,6 +65,66 @@ crypto_sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
 }
 
 /*
+ * SHA-256 over data that arrives in pieces. crypto_sha256_digest() gives
+ * the hash of everything so far and lets more follow, so one pass can
+ * report the hash of several prefixes.
+ */
+struct crypto_sha256_ctx {
+	EVP_MD_CTX	*cs_md;
+};
+
+/* A new hash of nothing yet, or NULL when memory runs out. */
+struct crypto_sha256_ctx *
+crypto_sha256_new(void)
+{
+	struct crypto_sha256_ctx	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->cs_md = EVP_MD_CTX_new()) == NULL) {
+		free(c);
+		return NULL;
+	}
+	if (EVP_DigestInit_ex(c->cs_md, EVP_sha256(), NULL) != 1)
+		fatalx("%s: EVP_DigestInit_ex failed", __func__);
+	return c;
+}
+
+void
+crypto_sha256_update(struct crypto_sha256_ctx *c, const void *data,
+    size_t len)
+{
+	if (EVP_DigestUpdate(c->cs_md, data, len) != 1)
+		fatalx("%s: EVP_DigestUpdate failed", __func__);
+}
+
+/* Returns 0, or -1 when memory runs out. */
+int
+crypto_sha256_digest(const struct crypto_sha256_ctx *c,
+    uint8_t out[SHA256_LEN])
+{
+	EVP_MD_CTX	*copy;
+	unsigned int	 n = SHA256_LEN;
+
+	if ((copy = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_MD_CTX_copy_ex(copy, c->cs_md) != 1 ||
+	    EVP_DigestFinal_ex(copy, out, &n) != 1)
+		fatalx("%s: cannot finish a copy of the hash", __func__);
+	EVP_MD_CTX_free(copy);
+	return 0;
+}
+
+void
+crypto_sha256_free(struct crypto_sha256_ctx *c)
+{
+	if (c == NULL)
+		return;
+	EVP_MD_CTX_free(c->cs_md);
+	free(c);
+}
+
+/*
  * Equal in time that depends on len only. Returns 1 when equal.
  */
 int

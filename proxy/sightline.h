@@ -130,6 +130,13 @@ void		 crypto_init(void);
 void		 crypto_sha256(const void *, size_t, uint8_t[SHA256_LEN]);
 void		 crypto_sha256_hex(const void *, size_t,
 		    char[SHA256_HEX_LEN + 1]);
+struct crypto_sha256_ctx;
+struct crypto_sha256_ctx *crypto_sha256_new(void);
+void		 crypto_sha256_update(struct crypto_sha256_ctx *, const void *,
+		    size_t);
+int		 crypto_sha256_digest(const struct crypto_sha256_ctx *,
+		    uint8_t[SHA256_LEN]);
+void		 crypto_sha256_free(struct crypto_sha256_ctx *);
 int		 crypto_memeq(const void *, const void *, size_t);
 int		 crypto_random(void *, size_t);
 void		 crypto_wipe(void *, size_t);
@@ -287,6 +294,14 @@ json_t		*norm_time(const char *);
 #define XML_DEPTH_MAX		16	/* element nesting below the body */
 #define XML_INPUT_MAX		(256 * 1024 * 1024)	/* bytes of one body */
 json_t		*xml_parse(const char *, size_t, char *);
+
+/* canon.c */
+#define CANON_DEPTH_MAX		64	/* nested arrays and objects */
+#define CANON_NUMBER_MAX	32	/* "-1.2345678901234567e-308" and NUL */
+int		 canon_number(double, char[CANON_NUMBER_MAX], char *);
+int		 canon_write(struct buf *, const json_t *, char *);
+char		*canon_dump(const json_t *, size_t *, char *);
+json_t		*canon_parse(const char *, size_t, char *);
 
 /* sandbox.c */
 #define SANDBOX_DATA	0	/* configuration: no library at all */
