@@ -4,16 +4,19 @@
 -- status, resources, interfaces with MACs and addresses, disks with their
 -- storage and volume. Secrets are never shown. Customer identity (owner,
 -- names, hostnames, descriptions, tags, pools) is commercially sensitive:
--- this version drops it; once commitments exist it is committed instead,
--- so the reseller can prove it later.
+-- it is committed, so the hoster sees a digest it cannot read and the
+-- reseller can open it later (sightline disclose); the owner also gets a
+-- pseudonym (owner_ps), so the hoster sees which VPSes share an owner.
 --
 -- Anything this file does not name is dropped. A rule is "keep", "drop",
--- a table of rules for the fields of an object (applied to each element
--- of a list), or a function(value, path) returning an action and,
--- optionally, a new value. ["*"] names every field not named otherwise.
+-- "commit", "pseudonym", { "commit", "pseudonym" }, a table of rules for
+-- the fields of an object (applied to each element of a list), or a
+-- function(value, path) returning "keep" or "drop" and, optionally, a new
+-- value. ["*"] names every field not named otherwise.
 -- See sightline.conf(5), POLICIES.
 
-local keep, drop = "keep", "drop"
+local keep, drop, commit = "keep", "drop", "commit"
+local commit_ps = { "commit", "pseudonym" }
 
 -- Keys that exist numbered: net0, net1, ... Proxmox adds them as needed.
 local function numbered(t, prefix, count, rule)
@@ -27,8 +30,8 @@ local function guest_config(extra)
     vmid = keep, digest = keep, cores = keep, memory = keep, onboot = keep,
     ostype = keep, nameserver = keep, searchdomain = keep, lock = keep,
     template = keep, protection = keep, startup = keep, arch = keep,
-    -- customer identity and secrets: named here to say so; dropped anyway
-    name = drop, hostname = drop, description = drop, tags = drop,
+    -- customer identity: committed; secrets: named here to say so
+    name = commit, hostname = commit, description = commit, tags = commit,
     cipassword = drop, sshkeys = drop, ciuser = drop, cicustom = drop,
     args = drop, hookscript = drop,
   }
@@ -70,7 +73,7 @@ local function guest_status(extra)
     ["running-machine"] = keep, ["running-qemu"] = keep, agent = keep,
     ha = { managed = keep, state = keep, group = keep },
     nics = { ["*"] = { netin = keep, netout = keep } },
-    name = drop, tags = drop, pool = drop,
+    name = commit, tags = commit, pool = commit,
   }
   for k, v in pairs(extra or {}) do s[k] = v end
   return s
@@ -88,7 +91,7 @@ local address = {
 
 return {
   version = 1,
-  description = "Proxmox VE default: keep what the hoster needs, drop secrets and customer identity",
+  description = "Proxmox VE default: keep what the hoster needs, drop secrets, commit customer identity",
 
   -- The normalized record (schema v1) behind /v1/vps and /v1/lookup.
   record = {
@@ -97,7 +100,8 @@ return {
     disk_gb = keep, bandwidth_gb = keep, uuid = keep,
     interfaces = { mac = keep, ips = keep, bridge = keep, vlan = keep },
     disks = { storage = keep, volume = keep, size_gb = keep },
-    owner = drop, hostname = drop, name = drop, notes = drop, tags = drop,
+    owner = commit_ps, hostname = commit, name = commit, notes = commit,
+    tags = commit,
   },
 
   -- Hypervisor nodes behind /v1/nodes.

@@ -35,6 +35,7 @@ struct api_pending {
 	struct panel		*ap_panel;	/* native call */
 	struct upstream_req	*ap_ureq;
 	const char		*ap_endpoint;
+	char			*ap_upath;	/* native: the upstream path */
 };
 
 struct api {
@@ -155,6 +156,7 @@ api_pending_free(struct api_pending *ap)
 {
 	TAILQ_REMOVE(&the_api.api_pending, ap, ap_entry);
 	state_unref(ap->ap_state);
+	free(ap->ap_upath);
 	free(ap);
 }
 
@@ -591,6 +593,7 @@ api_native_done(const struct upstream_reply *u, void *arg)
 	char				*body;
 	const char			*name = pa->pa_conf->pc_name;
 	char				 source[PANEL_NAME_MAX + 8];
+	size_t				 len;
 
 	ap->ap_ureq = NULL;
 	/* A native answer is the panel's, live, not an inventory's. */
@@ -600,7 +603,9 @@ api_native_done(const struct upstream_reply *u, void *arg)
 	switch (r.rp_kind) {
 	case REPLY_JSON:
 		rule = policy_native(pa->pa_policy, ap->ap_endpoint);
-		if (policy_apply(pa->pa_policy, rule, r.rp_json, &red, NULL,
+		/* Commitments in a native answer bind to its call. */
+		if (policy_apply(pa->pa_policy, rule, r.rp_json, ap->ap_upath,
+		    &red, NULL,
 		    NULL, err) == -1) {
 			metrics_policy_error(name);
 			log_warnx("%s: policy %s on %s: %s", name,
@@ -613,11 +618,13 @@ api_native_done(const struct upstream_reply *u, void *arg)
 			    ap->ap_endpoint);
 			break;
 		}
-		body = red != NULL ? json_dumps(red, JSON_COMPACT |
-		    JSON_ENSURE_ASCII) : strdup("{}");
+		body = red != NULL ? canon_dump(red, &len, err) :
+		    strdup("{}");
 		json_decref(red);
 		if (body == NULL)
-			front_problem(fq, 500, "internal", "out of memory");
+			front_problem(fq, 500, "not-canonical", "the answer of "
+			    "panel %s to %s has no canonical form: %s", name,
+			    ap->ap_endpoint, err);
 		else
 			front_reply(fq, 200, "application/json;charset=UTF-8",
 			    body, strlen(body));
@@ -687,6 +694,11 @@ api_native(struct state *st, struct front_req *fq, struct panel *pa,
 	}
 	ap->ap_panel = pa;
 	ap->ap_endpoint = nr.nr_endpoint;
+	if ((ap->ap_upath = strdup(nr.nr_path)) == NULL) {
+		api_pending_free(ap);
+		front_problem(fq, 500, "internal", "out of memory");
+		return;
+	}
 	/* Live hoster calls go ahead of a refresh's queue. */
 	ap->ap_ureq = upstream_get(pa->pa_upstream, nr.nr_path, 1,
 	    api_native_done, ap);

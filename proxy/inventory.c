@@ -185,7 +185,7 @@ inv_nodes(struct inventory *inv, struct policy *po, char *err)
 				count++;
 		json_object_set_new(n, "vps_count", json_integer(
 		    (json_int_t)count));
-		if (policy_apply(po, &po->po_node, n, &red, NULL, NULL, err) ==
+		if (policy_apply(po, &po->po_node, n, NULL, &red, NULL, NULL, err) ==
 		    -1) {
 			err_prefix(err, "node %s: ", name != NULL ? name : "?");
 			json_decref(out);
@@ -195,9 +195,11 @@ inv_nodes(struct inventory *inv, struct policy *po, char *err)
 			goto oom;
 	}
 	inv->inv_nodes = out;
-	if ((inv->inv_nodes_json = json_dumps(out, INV_DUMP_FLAGS)) == NULL)
-		goto oom;
-	inv->inv_nodes_len = strlen(inv->inv_nodes_json);
+	if ((inv->inv_nodes_json = canon_dump(out, &inv->inv_nodes_len,
+	    err)) == NULL) {
+		err_prefix(err, "nodes: ");
+		return -1;
+	}
 	return 0;
 oom:
 	err_set(err, "out of memory");
@@ -296,7 +298,7 @@ inventory_step(struct inventory_builder *b, size_t max, char *err)
 
 	for (i = b->ib_next; i < inv->inv_nrecs && max > 0; i++, max--) {
 		r = &inv->inv_recs[i];
-		if (policy_apply(po, &po->po_record, r->ir_tree, &red, NULL,
+		if (policy_apply(po, &po->po_record, r->ir_tree, NULL, &red, NULL,
 		    NULL, err) == -1) {
 			err_prefix(err, "record %s: ", r->ir_id);
 			return -1;
@@ -307,14 +309,20 @@ inventory_step(struct inventory_builder *b, size_t max, char *err)
 		 * The normalized record is kept serialized (a reload's new
 		 * policy needs it): as a tree it takes three times the room.
 		 */
-		r->ir_json = json_dumps(red, INV_DUMP_FLAGS);
+		/*
+		 * What is served, hashed and signed is the record's RFC 8785
+		 * form: anyone can reproduce its bytes from its contents.
+		 */
+		if ((r->ir_json = canon_dump(red, &r->ir_len, err)) == NULL) {
+			json_decref(red);
+			err_prefix(err, "record %s: ", r->ir_id);
+			return -1;
+		}
 		r->ir_raw = json_dumps(r->ir_tree, INV_DUMP_FLAGS);
-		if (r->ir_json == NULL || r->ir_raw == NULL ||
-		    inv_index_record(inv, red, i) == -1) {
+		if (r->ir_raw == NULL || inv_index_record(inv, red, i) == -1) {
 			json_decref(red);
 			goto oom;
 		}
-		r->ir_len = strlen(r->ir_json);
 		r->ir_tree = NULL;
 		json_decref(red);
 	}

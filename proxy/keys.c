@@ -225,6 +225,38 @@ done:
 	return rc;
 }
 
+/* The salt and pseudonym keys from the secret, with distinct labels. */
+static int
+keys_derive(struct keys *k, const uint8_t secret[KEYS_SECRET_LEN])
+{
+	if (crypto_hkdf_sha256(secret, KEYS_SECRET_LEN, KEYS_SALT_LABEL,
+	    k->k_salt, sizeof(k->k_salt)) == -1 ||
+	    crypto_hkdf_sha256(secret, KEYS_SECRET_LEN, KEYS_PSEUDONYM_LABEL,
+	    k->k_pseudonym, sizeof(k->k_pseudonym)) == -1)
+		return -1;
+	k->k_has_secret = 1;
+	return 0;
+}
+
+/*
+ * Keys from a secret given as bytes, without a signing key: for tests and
+ * tools. Returns new keys, or NULL.
+ */
+struct keys *
+keys_from_secret(const uint8_t secret[KEYS_SECRET_LEN])
+{
+	struct keys	*k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	k->k_refs = 1;
+	if (keys_derive(k, secret) == -1) {
+		keys_free(k);
+		return NULL;
+	}
+	return k;
+}
+
 static int
 keys_load_secret(struct keys *k, const char *path, char *err)
 {
@@ -240,10 +272,7 @@ keys_load_secret(struct keys *k, const char *path, char *err)
 		    KEYS_SECRET_LEN);
 		goto done;
 	}
-	if (crypto_hkdf_sha256(secret, sizeof(secret), KEYS_SALT_LABEL,
-	    k->k_salt, sizeof(k->k_salt)) == -1 ||
-	    crypto_hkdf_sha256(secret, sizeof(secret), KEYS_PSEUDONYM_LABEL,
-	    k->k_pseudonym, sizeof(k->k_pseudonym)) == -1) {
+	if (keys_derive(k, secret) == -1) {
 		err_set(err, "%s: key derivation failed", path);
 		goto done;
 	}
@@ -274,8 +303,25 @@ keys_load(const char *skey, const char *secret, char *err)
 		keys_free(k);
 		return NULL;
 	}
-	k->k_has_secret = secret != NULL;
 	k->k_refs = 1;
+	return k;
+}
+
+/*
+ * Keys with a random secret, for tools that show what a policy does
+ * without the deployment's keys: digests and pseudonyms are then not the
+ * daemon's. Returns new keys, or NULL.
+ */
+struct keys *
+keys_throwaway(void)
+{
+	uint8_t		 secret[KEYS_SECRET_LEN];
+	struct keys	*k;
+
+	if (crypto_random(secret, sizeof(secret)) == -1)
+		return NULL;
+	k = keys_from_secret(secret);
+	crypto_wipe(secret, sizeof(secret));
 	return k;
 }
 

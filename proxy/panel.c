@@ -59,6 +59,7 @@ panel_new(struct event_base *base, struct conf_panel *pc, struct conf *cf,
 	    cf->cf_policy_memory, cf->cf_policy_instructions, err);
 	if (pa->pa_policy == NULL)
 		goto fail;
+	pa->pa_policy->po_keys = cf->cf_keys;
 	if (pc->pc_plugin->pl_auth(pc->pc_secret, &header, &query, err) == -1)
 		goto fail;
 	snprintf(root, sizeof(root), "%s%s", pc->pc_url,

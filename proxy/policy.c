@@ -14,6 +14,13 @@
  * (applied to every element when the value is an array; "*" names every
  * field not named otherwise), or a function(value, path) returning an
  * action name and optionally a new value. Fields no rule names are dropped.
+ *
+ * Actions: "keep", "drop", "commit" (the field leaves its object and an
+ * SD-JWT digest of it joins the object's sorted "_sd" array; see
+ * commit.c), "pseudonym" (the field becomes NAME_ps, a keyed pseudonym of
+ * its value), and { "commit", "pseudonym" } for both. Input fields named
+ * "_sd", "_sd_alg" or "..." are always dropped: a panel must not be able
+ * to forge commitments.
  */
 #include "config.h"
 
@@ -32,7 +39,12 @@ static const struct {
 } policy_actions[] = {
 	{ "keep", POLICY_KEEP },
 	{ "drop", POLICY_DROP },
+	{ "commit", POLICY_COMMIT },
+	{ "pseudonym", POLICY_PSEUDONYM },
 };
+
+/* Field names that SD-JWT gives a meaning; never taken from input. */
+static const char *const policy_reserved[] = { "_sd", "_sd_alg", "...", NULL };
 
 static const char *const policy_sections[] = {
 	"version", "description", "record", "node", "native", NULL
@@ -40,6 +52,8 @@ static const char *const policy_sections[] = {
 
 struct policy_walk {
 	struct policy	*pw_policy;
+	const char	*pw_ctx;	/* the record id salts are bound to */
+	size_t		 pw_ncommits;
 	char		 pw_path[POLICY_PATH_MAX];
 	size_t		 pw_len;
 	policy_trace_fn	 pw_trace;
@@ -100,6 +114,38 @@ policy_rule_cmp(const void *a, const void *b)
 	return strcmp(ra->pr_name, rb->pr_name);
 }
 
+/* { "commit", "pseudonym" }: the one list of actions that means something. */
+static int
+policy_compile_list(const json_t *j, struct policy_rule *r, const char *where,
+    char *err)
+{
+	enum policy_action	 a;
+	const json_t		*v;
+	size_t			 i;
+	int			 commit = 0, ps = 0;
+
+	json_array_foreach(j, i, v) {
+		if (!json_is_string(v) ||
+		    policy_action_lookup(json_string_value(v), &a) == -1 ||
+		    (a != POLICY_COMMIT && a != POLICY_PSEUDONYM)) {
+			err_set(err, "%s: a list of actions may only hold "
+			    "\"commit\" and \"pseudonym\"", where);
+			return -1;
+		}
+		if (a == POLICY_COMMIT)
+			commit++;
+		else
+			ps++;
+	}
+	if (commit > 1 || ps > 1) {
+		err_set(err, "%s: an action is listed twice", where);
+		return -1;
+	}
+	r->pr_action = commit ? POLICY_COMMIT : POLICY_PSEUDONYM;
+	r->pr_pseudonym = ps;
+	return 0;
+}
+
 /*
  * Compile one rule from the json_t the sandbox made of it into r, which
  * the caller zeroed. where names it in error messages
@@ -117,8 +163,8 @@ policy_compile(struct policy *po, const json_t *j, struct policy_rule *r,
 	if (json_is_string(j)) {
 		if (policy_action_lookup(json_string_value(j),
 		    &r->pr_action) == -1) {
-			err_set(err, "%s: unknown action \"%s\" (this version "
-			    "knows \"keep\" and \"drop\")", where,
+			err_set(err, "%s: unknown action \"%s\" (known: keep, "
+			    "drop, commit, pseudonym)", where,
 			    json_string_value(j));
 			return -1;
 		}
@@ -134,6 +180,8 @@ policy_compile(struct policy *po, const json_t *j, struct policy_rule *r,
 		r->pr_hook = (int)json_integer_value(hook);
 		return 0;
 	}
+	if (json_is_array(j) && json_array_size(j) > 0)
+		return policy_compile_list(j, r, where, err);
 	/* The sandbox turns an empty Lua table into an empty array. */
 	if (!json_is_object(j) && !(json_is_array(j) && json_array_size(j) == 0)) {
 		err_set(err, "%s: a rule is an action name, a table of rules "
@@ -407,12 +455,111 @@ static int	policy_walk(struct policy_walk *, const struct policy_rule *,
 		    const json_t *, json_t **, char *);
 
 static int
+policy_is_reserved(const char *k)
+{
+	size_t	 i;
+
+	for (i = 0; policy_reserved[i] != NULL; i++)
+		if (strcmp(k, policy_reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Commit field k (value v, of object in) into sd, a new array made on the
+ * first digest, and/or put its pseudonym into o as k_ps. The walk's path
+ * names the field. Returns 0, or -1 with a reason that quotes no value.
+ */
+static int
+policy_hide(struct policy_walk *w, const struct policy_rule *r,
+    const json_t *in, const char *k, const json_t *v, json_t *o, json_t **sd,
+    char *err)
+{
+	const struct keys	*keys = w->pw_policy->po_keys;
+	char			 digest[COMMIT_DIGEST_MAX];
+	char			 ps[COMMIT_PSEUDONYM_MAX], name[COMMIT_NAME_MAX];
+	char			 why[ERR_MAX];
+
+	if (r->pr_action == POLICY_COMMIT) {
+		if (w->pw_ctx == NULL) {
+			err_set(err, "commit at %s: the document has no id to "
+			    "bind the commitment to", w->pw_path);
+			return -1;
+		}
+		if (commit_make(keys, w->pw_ctx, w->pw_path, k, v, NULL, digest,
+		    why) == -1) {
+			err_set(err, "commit at %s: %s", w->pw_path, why);
+			return -1;
+		}
+		if (*sd == NULL && (*sd = json_array()) == NULL)
+			goto oom;
+		if (json_array_append_new(*sd, json_string(digest)) == -1)
+			goto oom;
+		w->pw_ncommits++;
+	}
+	if (r->pr_action == POLICY_PSEUDONYM || r->pr_pseudonym) {
+		if ((size_t)snprintf(name, sizeof(name), "%s_ps", k) >=
+		    sizeof(name) || json_object_get(in, name) != NULL) {
+			err_set(err, "pseudonym at %s: the document already has "
+			    "a field %s", w->pw_path, name);
+			return -1;
+		}
+		if (json_is_null(v)) {
+			if (json_object_set_new(o, name, json_null()) == -1)
+				goto oom;
+		} else {
+			if (commit_pseudonym(keys, k, v, ps, why) == -1) {
+				err_set(err, "pseudonym at %s: %s", w->pw_path,
+				    why);
+				return -1;
+			}
+			if (json_object_set_new(o, name, json_string(ps)) == -1)
+				goto oom;
+		}
+	}
+	policy_trace(w, r->pr_action == POLICY_PSEUDONYM ? "pseudonym" :
+	    r->pr_pseudonym ? "commit, pseudonym" : "commit", v);
+	return 0;
+oom:
+	err_set(err, "out of memory at %s", w->pw_path);
+	return -1;
+}
+
+static int
+policy_sd_cmp(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+	    json_string_value(*(json_t *const *)b));
+}
+
+/* SD-JWT: sort the digests, so that their order tells nothing. */
+static int
+policy_sd_sort(json_t *sd)
+{
+	json_t	**v;
+	size_t	 i, n = json_array_size(sd);
+
+	if (n < 2)
+		return 0;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(sd, i));
+	qsort(v, n, sizeof(*v), policy_sd_cmp);
+	json_array_clear(sd);
+	for (i = 0; i < n; i++)
+		json_array_append_new(sd, v[i]);
+	free(v);
+	return 0;
+}
+
+static int
 policy_walk_table(struct policy_walk *w, const struct policy_rule *r,
     const json_t *in, json_t **out, char *err)
 {
 	const struct policy_rule	*child;
 	const char			*k;
-	json_t				*v, *res, *o = NULL;
+	json_t				*v, *res, *o = NULL, *sd = NULL;
 	size_t				 i, old;
 
 	if (json_is_array(in)) {
@@ -444,17 +591,38 @@ policy_walk_table(struct policy_walk *w, const struct policy_rule *r,
 			policy_pop(w, old);
 			continue;
 		}
+		if (policy_is_reserved(k)) {
+			policy_trace(w, "drop (reserved name)", v);
+			policy_pop(w, old);
+			continue;
+		}
+		if (child->pr_action == POLICY_COMMIT ||
+		    child->pr_action == POLICY_PSEUDONYM) {
+			if (policy_hide(w, child, in, k, v, o, &sd, err) == -1)
+				goto fail;
+			policy_pop(w, old);
+			continue;
+		}
 		if (policy_walk(w, child, v, &res, err) == -1)
 			goto fail;
 		policy_pop(w, old);
 		if (res != NULL && json_object_set_new(o, k, res) == -1)
 			goto oom;
 	}
+	if (sd != NULL) {
+		if (policy_sd_sort(sd) == -1 ||
+		    json_object_set_new(o, "_sd", sd) == -1) {
+			sd = NULL;
+			goto oom;
+		}
+		sd = NULL;
+	}
 	*out = o;
 	return 0;
 oom:
 	err_set(err, "out of memory at %s", w->pw_path);
 fail:
+	json_decref(sd);
 	json_decref(o);
 	return -1;
 }
@@ -481,16 +649,25 @@ policy_walk(struct policy_walk *w, const struct policy_rule *r,
 		return 0;
 	case POLICY_TABLE:
 		return policy_walk_table(w, r, in, out, err);
+	case POLICY_COMMIT:
+	case POLICY_PSEUDONYM:
+		/* Only a field can leave its object for a digest or a name. */
+		err_set(err, "%s at %s: only a field of an object can be "
+		    "committed or pseudonymized", policy_action_name(
+		    r->pr_action), w->pw_path[0] != '\0' ? w->pw_path :
+		    "the top");
+		return -1;
 	case POLICY_HOOK:
 		if (sandbox_hook_call(w->pw_policy->po_sb, r->pr_hook, in,
 		    w->pw_path, name, sizeof(name), &repl, err) == -1) {
 			err_prefix(err, "hook at %s: ", w->pw_path);
 			return -1;
 		}
-		if (policy_action_lookup(name, &a) == -1) {
+		if (policy_action_lookup(name, &a) == -1 ||
+		    (a != POLICY_KEEP && a != POLICY_DROP)) {
 			json_decref(repl);
-			err_set(err, "hook at %s returned unknown action \"%s\"",
-			    w->pw_path, name);
+			err_set(err, "hook at %s returned action \"%s\"; a hook "
+			    "may keep or drop", w->pw_path, name);
 			return -1;
 		}
 		if (a == POLICY_DROP) {
@@ -511,24 +688,37 @@ policy_walk(struct policy_walk *w, const struct policy_rule *r,
 }
 
 /*
- * Apply rule r of policy po to doc. Returns 0 and sets *out to a new
- * reference (NULL when everything is dropped), or -1 with a reason: the
- * caller must then show nothing, never a partial result. trace, if set,
- * is told the fate of every field.
+ * Apply rule r of policy po to doc. ctx is what commitments are bound to:
+ * NULL for a record or node, whose "id" is used, or the upstream path of
+ * a native document. Returns 0 and sets *out to a new reference (NULL
+ * when everything is dropped), or -1 with a reason: the caller must then
+ * show nothing, never a partial result. trace, if set, is told the fate
+ * of every field. A document with commitments gets "_sd_alg" at its top.
  */
 int
 policy_apply(struct policy *po, const struct policy_rule *r, const json_t *doc,
-    json_t **out, policy_trace_fn trace, void *arg, char *err)
+    const char *ctx, json_t **out, policy_trace_fn trace, void *arg, char *err)
 {
 	struct policy_walk	 w;
 
 	w.pw_policy = po;
+	w.pw_ctx = ctx != NULL ? ctx :
+	    json_string_value(json_object_get(doc, "id"));
+	w.pw_ncommits = 0;
 	w.pw_path[0] = '\0';
 	w.pw_len = 0;
 	w.pw_trace = trace;
 	w.pw_arg = arg;
 	if (policy_walk(&w, r, doc, out, err) == -1) {
 		*out = NULL;
+		return -1;
+	}
+	if (w.pw_ncommits > 0 && json_is_object(*out) &&
+	    json_object_set_new(*out, "_sd_alg", json_string("sha-256")) ==
+	    -1) {
+		json_decref(*out);
+		*out = NULL;
+		err_set(err, "out of memory");
 		return -1;
 	}
 	return 0;

@@ -1,10 +1,13 @@
 /*
  * sightline: the command-line tool, for both sides; see sightline(1).
  *
- *   sightline check-policy [-p plugin] [-s section] POLICY SAMPLE.json
+ *   sightline check-policy [-k secret] [-p plugin] [-s section] POLICY SAMPLE.json
  *   sightline keygen --name NAME [--out DIR]
  *   sightline token [-H]
  *   sightline verify-response --key VKEY [FILE]
+ *   sightline disclose --record FILE.json --field PATH --secret FILE
+ *   sightline verify-disclosure --record REDACTED.json --disclosure D
+ *       [--field PATH]
  *
  * Each command parses its options and prints; the work is done by the
  * modules (keys.c, sign.c, commit.c), which the daemon shares.
@@ -28,11 +31,15 @@ static __dead void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: sightline check-policy [-p plugin] [-s section] POLICY "
-	    "SAMPLE.json\n"
+	    "usage: sightline check-policy [-k secret] [-p plugin] [-s section] "
+	    "POLICY SAMPLE.json\n"
 	    "       sightline keygen --name NAME [--out DIR]\n"
 	    "       sightline token [-H]\n"
 	    "       sightline verify-response --key VKEY [FILE]\n"
+	    "       sightline disclose --record FILE.json --field PATH "
+	    "--secret FILE [--context CTX]\n"
+	    "       sightline verify-disclosure --record FILE.json "
+	    "--disclosure D [--field PATH]\n"
 	    "       sightline version\n");
 	exit(2);
 }
@@ -45,10 +52,12 @@ trace_field(void *arg, const char *path, const char *action, const json_t *v)
 
 	/*
 	 * Tables are described by their fields; a table is shown itself
-	 * only when a rule or a hook keeps or drops it whole.
+	 * only when a rule or a hook acts on it whole.
 	 */
 	if ((json_is_object(v) || json_is_array(v)) &&
-	    strncmp(action, "keep", 4) != 0 && strncmp(action, "drop", 4) != 0)
+	    strncmp(action, "keep", 4) != 0 && strncmp(action, "drop", 4) != 0 &&
+	    strncmp(action, "commit", 6) != 0 &&
+	    strncmp(action, "pseudonym", 9) != 0)
 		return;
 	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
 	    JSON_ENSURE_ASCII);
@@ -63,15 +72,19 @@ cmd_check_policy(int argc, char *argv[])
 {
 	const struct plugin		*pl = &plugin_proxmox;
 	const struct policy_rule	*rule;
-	const char			*section = "record";
+	const char			*section = "record", *secret = NULL;
 	struct policy			*po;
+	struct keys			*keys = NULL;
 	json_error_t			 jerr;
 	json_t				*doc, *out;
 	char				 err[ERR_MAX];
 	int				 ch, rc = 1;
 
-	while ((ch = getopt(argc, argv, "p:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "k:p:s:")) != -1) {
 		switch (ch) {
+		case 'k':
+			secret = optarg;
+			break;
 		case 'p':
 			if ((pl = plugin_find(optarg)) == NULL) {
 				fprintf(stderr, "sightline: no plugin \"%s\" "
@@ -90,11 +103,20 @@ cmd_check_policy(int argc, char *argv[])
 	argv += optind;
 	if (argc != 2)
 		usage();
+	/* Without the secret, commitments are shown with a throwaway key. */
+	keys = secret != NULL ? keys_load(NULL, secret, err) : keys_throwaway();
+	if (keys == NULL) {
+		fprintf(stderr, "sightline: %s\n", secret != NULL ? err :
+		    "no randomness for a throwaway key");
+		return 1;
+	}
 	if ((po = policy_load(argv[0], pl, POLICY_MEMORY, POLICY_INSTRUCTIONS,
 	    err)) == NULL) {
 		fprintf(stderr, "sightline: %s\n", err);
+		keys_free(keys);
 		return 1;
 	}
+	po->po_keys = keys;
 	if (strcmp(section, "record") == 0)
 		rule = &po->po_record;
 	else if (strcmp(section, "node") == 0)
@@ -112,8 +134,9 @@ cmd_check_policy(int argc, char *argv[])
 		goto done;
 	}
 	printf("%-48s %-22s %s\n", "FIELD", "ACTION", "VALUE");
-	if (policy_apply(po, rule, doc, &out, trace_field, (void *)section,
-	    err) == -1) {
+	if (policy_apply(po, rule, doc, rule == &po->po_record ||
+	    rule == &po->po_node ? NULL : section, &out, trace_field,
+	    (void *)section, err) == -1) {
 		fprintf(stderr, "sightline: the policy fails on %s: %s\n",
 		    argv[1], err);
 		json_decref(doc);
@@ -130,6 +153,7 @@ cmd_check_policy(int argc, char *argv[])
 	rc = 0;
 done:
 	policy_free(po);
+	keys_free(keys);
 	return rc;
 }
 
@@ -299,6 +323,209 @@ done:
 	return rc;
 }
 
+static json_t *
+load_json_file(const char *path)
+{
+	char	 err[ERR_MAX], *text;
+	size_t	 len;
+	json_t	*j;
+
+	if ((text = read_input(path, EXCHANGE_MAX, &len)) == NULL)
+		return NULL;
+	if ((j = canon_parse(text, len, err)) == NULL)
+		fprintf(stderr, "sightline: %s: %s\n", path, err);
+	free(text);
+	return j;
+}
+
+/*
+ * disclose (the reseller): the disclosure of one committed field of a
+ * raw record, rebuilt from the record and the secret, since salts are
+ * derived. Prints the disclosure; the digest it must match goes to
+ * standard error.
+ */
+static int
+cmd_disclose(int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "record", required_argument, NULL, 'r' },
+		{ "field", required_argument, NULL, 'f' },
+		{ "secret", required_argument, NULL, 's' },
+		{ "context", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*rec = NULL, *field = NULL, *secret = NULL, *ctx = NULL;
+	char		 err[ERR_MAX], name[COMMIT_NAME_MAX];
+	char		 digest[COMMIT_DIGEST_MAX], *disc;
+	struct keys	*k;
+	const json_t	*v;
+	json_t		*doc;
+	int		 ch, rc = 1;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			rec = optarg;
+			break;
+		case 'f':
+			field = optarg;
+			break;
+		case 's':
+			secret = optarg;
+			break;
+		case 'c':
+			ctx = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || rec == NULL || field == NULL || secret == NULL)
+		usage();
+	if ((k = keys_load(NULL, secret, err)) == NULL) {
+		fprintf(stderr, "sightline: %s\n", err);
+		return 1;
+	}
+	if ((doc = load_json_file(rec)) == NULL)
+		goto done;
+	if (ctx == NULL &&
+	    (ctx = json_string_value(json_object_get(doc, "id"))) == NULL) {
+		fprintf(stderr, "sightline: %s: the record has no \"id\"; give "
+		    "--context for a native document\n", rec);
+		goto done;
+	}
+	if ((v = commit_lookup(doc, field, name, sizeof(name), err)) == NULL) {
+		fprintf(stderr, "sightline: %s: %s\n", rec, err);
+		goto done;
+	}
+	if (commit_make(k, ctx, field, name, v, &disc, digest, err) == -1) {
+		fprintf(stderr, "sightline: %s\n", err);
+		goto done;
+	}
+	printf("%s\n", disc);
+	fprintf(stderr, "field %s of %s; its digest, in the signed record's "
+	    "_sd: %s\n", field, ctx, digest);
+	free(disc);
+	rc = 0;
+done:
+	json_decref(doc);
+	keys_free(k);
+	return rc;
+}
+
+/*
+ * Is the object found at path where (in a saved answer, which may wrap
+ * the record: "record", "records[3]") the one a record-relative path
+ * want names? want "" is the record itself, which has an "id".
+ */
+static int
+path_matches(const char *where, const char *want, const json_t *obj)
+{
+	size_t	 n = strlen(where), m = strlen(want);
+
+	if (m == 0)
+		return json_is_string(json_object_get(obj, "id"));
+	if (n < m || strcmp(where + n - m, want) != 0)
+		return 0;
+	return n == m || where[n - m - 1] == '.';
+}
+
+/*
+ * verify-disclosure (anyone): is the disclosure's digest in an "_sd" of
+ * the redacted record (a saved answer), for a field not also in plain
+ * text? Exit 0 if so, 1 if not, 2 on bad input.
+ */
+static int
+cmd_verify_disclosure(int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "record", required_argument, NULL, 'r' },
+		{ "disclosure", required_argument, NULL, 'd' },
+		{ "field", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*rec = NULL, *d = NULL, *field = NULL, *name;
+	char		 err[ERR_MAX], digest[COMMIT_DIGEST_MAX];
+	char		 where[FRONT_URI_BYTES_MAX], want[FRONT_URI_BYTES_MAX];
+	char		*value, *dot;
+	const json_t	*obj;
+	json_t		*doc, *arr = NULL;
+	int		 ch, rc = 2;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			rec = optarg;
+			break;
+		case 'd':
+			d = optarg;
+			break;
+		case 'f':
+			field = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || rec == NULL || d == NULL)
+		usage();
+	if ((doc = load_json_file(rec)) == NULL)
+		return 2;
+	if ((arr = commit_open(d, err)) == NULL) {
+		printf("invalid: %s\n", err);
+		rc = 1;
+		goto done;
+	}
+	name = json_string_value(json_array_get(arr, 1));
+	commit_digest(d, strlen(d), digest);
+	where[0] = '\0';
+	if ((obj = commit_find(doc, digest, where, sizeof(where))) == NULL) {
+		printf("invalid: digest %s of this disclosure is in no _sd of "
+		    "%s (a disclosure of another record, field or value)\n",
+		    digest, rec);
+		rc = 1;
+		goto done;
+	}
+	if (json_object_get(obj, name) != NULL) {
+		printf("invalid: field \"%s\" is also in plain text next to the "
+		    "digest\n", name);
+		rc = 1;
+		goto done;
+	}
+	if (field != NULL) {
+		/* The claimed path must end in the name, under that object. */
+		strlcpy(want, field, sizeof(want));
+		dot = strrchr(want, '.');
+		if (strcmp(dot != NULL ? dot + 1 : want, name) != 0) {
+			printf("invalid: the disclosure is of field \"%s\", not "
+			    "%s\n", name, field);
+			rc = 1;
+			goto done;
+		}
+		if (dot != NULL)
+			*dot = '\0';
+		else
+			want[0] = '\0';
+		if (!path_matches(where, want, obj)) {
+			printf("invalid: the digest is in the object at \"%s\", "
+			    "not at %s\n", where, field);
+			rc = 1;
+			goto done;
+		}
+	}
+	value = json_dumps(json_array_get(arr, 2), JSON_COMPACT |
+	    JSON_ENCODE_ANY);
+	printf("valid: %s = %s is committed in %s%s%s (digest %s)\n", name,
+	    value != NULL ? value : "?", rec, where[0] != '\0' ? " at " : "",
+	    where, digest);
+	free(value);
+	rc = 0;
+done:
+	json_decref(arr);
+	json_decref(doc);
+	return rc;
+}
+
 static int
 cmd_token(int argc, char *argv[])
 {
@@ -372,6 +599,10 @@ main(int argc, char *argv[])
 		return cmd_token(argc, argv);
 	if (strcmp(argv[0], "verify-response") == 0)
 		return cmd_verify_response(argc, argv);
+	if (strcmp(argv[0], "disclose") == 0)
+		return cmd_disclose(argc, argv);
+	if (strcmp(argv[0], "verify-disclosure") == 0)
+		return cmd_verify_disclosure(argc, argv);
 	if (strcmp(argv[0], "version") == 0) {
 		printf("sightline %s\n", PACKAGE_VERSION);
 		return 0;

@@ -191,6 +191,8 @@ int		 keys_vkey_parse(const char *, struct keys_vkey *, char *);
 void		 keys_vkey_clear(struct keys_vkey *);
 struct keys	*keys_load(const char *, const char *, char *);
 struct keys	*keys_ref(struct keys *);
+struct keys	*keys_throwaway(void);
+struct keys	*keys_from_secret(const uint8_t[KEYS_SECRET_LEN]);
 void		 keys_free(struct keys *);
 int		 keys_generate(const char *, const char *, char *, char *);
 
@@ -263,6 +265,23 @@ int		 httpmsg_exchange(const char *, size_t, struct httpmsg *,
 		    struct httpmsg *, char *);
 void		 httpmsg_clear(struct httpmsg *);
 
+/* commit.c */
+#define COMMIT_SALT_LEN		16	/* bytes, 128 bits */
+#define COMMIT_DIGEST_MAX	(B64_LEN(SHA256_LEN) + 1)
+#define COMMIT_PSEUDONYM_BYTES	16	/* 128 bits */
+#define COMMIT_PSEUDONYM_MAX	(3 + B64_LEN(COMMIT_PSEUDONYM_BYTES) + 1)
+#define COMMIT_DISCLOSURE_MAX	(1024 * 1024)
+#define COMMIT_NAME_MAX		256	/* a field name in a path */
+void		 commit_digest(const char *, size_t, char *);
+int		 commit_make(const struct keys *, const char *, const char *,
+		    const char *, const json_t *, char **, char *, char *);
+int		 commit_pseudonym(const struct keys *, const char *,
+		    const json_t *, char *, char *);
+json_t		*commit_open(const char *, char *);
+const json_t	*commit_lookup(const json_t *, const char *, char *, size_t,
+		    char *);
+const json_t	*commit_find(const json_t *, const char *, char *, size_t);
+
 /* addr.c */
 #define ADDR_MAC_LEN	17
 #define ADDR_IP_LEN	(46 + 4)	/* INET6_ADDRSTRLEN and "/128" */
@@ -322,6 +341,8 @@ int		 sandbox_hook_call(struct sandbox *, int, const json_t *,
 enum policy_action {
 	POLICY_DROP,
 	POLICY_KEEP,
+	POLICY_COMMIT,		/* a digest in the object's "_sd" */
+	POLICY_PSEUDONYM,	/* NAME_ps: a keyed pseudonym */
 	POLICY_TABLE,		/* rules for the fields below */
 	POLICY_HOOK		/* a Lua function decides */
 };
@@ -329,6 +350,7 @@ enum policy_action {
 struct policy_rule {
 	enum policy_action	 pr_action;
 	int			 pr_hook;	/* POLICY_HOOK: Lua reference */
+	int			 pr_pseudonym;	/* POLICY_COMMIT: and a pseudonym */
 	char			*pr_name;	/* field name in the parent table */
 	struct policy_rule	*pr_children;	/* POLICY_TABLE, sorted by name */
 	size_t			 pr_nchildren;
@@ -343,6 +365,7 @@ struct policy_native {
 struct policy {
 	char			*po_path;
 	char			 po_digest[SHA256_HEX_LEN + 1];	/* of the file */
+	const struct keys	*po_keys;	/* commitments; borrowed */
 	struct sandbox		*po_sb;
 	struct policy_rule	 po_record;
 	struct policy_rule	 po_node;
@@ -358,7 +381,8 @@ void		 policy_free(struct policy *);
 const struct policy_rule *policy_native(const struct policy *, const char *);
 const char	*policy_action_name(enum policy_action);
 int		 policy_apply(struct policy *, const struct policy_rule *,
-		    const json_t *, json_t **, policy_trace_fn, void *, char *);
+		    const json_t *, const char *, json_t **, policy_trace_fn,
+		    void *, char *);
 
 /* conf.c */
 struct conf_listen {

@@ -123,7 +123,7 @@ def test_policy_change(env, w):
     t.eq(sha0, sha256_file(w.policy_path),
          "policy_sha256 is the digest of the policy file")
     recs = r.json()["records"]
-    t.ok(all("name" not in x for x in recs), "the policy drops name")
+    t.ok(all("name" not in x for x in recs), "the policy commits name")
     t.ok(all("status" in x for x in recs), "and keeps status")
 
     keep_alive = env.connect()
@@ -134,8 +134,8 @@ def test_policy_change(env, w):
     t.eq(resp.status, 200, "a kept-alive connection is open before the "
          "reload")
 
-    text = edited(w.original, "hostname = drop, name = drop,",
-                  "hostname = drop, name = keep,")
+    text = edited(w.original, "hostname = commit, name = commit,",
+                  "hostname = commit, name = keep,")
     text = edited(text, "status = keep, created = keep",
                   "status = drop, created = keep")
     with Hammer(env, ["/v1/vps", "/v1/vps/pve/100", NATIVE,
@@ -189,11 +189,13 @@ def test_broken_policy(env, w):
     good = open(w.policy_path).read()
     cases = (
         ("a Lua syntax error",
-         edited(good, "local keep, drop = ", "local keep, drop, = "),
-         ["policy.lua:16:"]),
-        ('an unknown action "commit"',
-         edited(good, 'owner = drop, hostname', 'owner = "commit", hostname'),
-         ['record.owner: unknown action "commit"']),
+         edited(good, "local keep, drop, commit = ",
+                "local keep, drop, commit, = "),
+         ["policy.lua:18:"]),
+        ('an unknown action "reveal"',
+         edited(good, 'owner = commit_ps, hostname',
+                'owner = "reveal", hostname'),
+         ['record.owner: unknown action "reveal"']),
         ("an unknown section",
          edited(good, "  version = 1,", "  version = 1, commitments = {},"),
          ['unknown section "commitments"']),
@@ -202,9 +204,9 @@ def test_broken_policy(env, w):
                 '["/version"] ='),
          ['native["/access/users"]: not an endpoint']),
         ("a record hook that fails on the current records",
-         edited(good, "notes = drop, tags = drop,",
+         edited(good, "notes = commit,\n    tags = commit,",
                 'notes = function(v, p) error("hook exploded") end, '
-                'tags = drop,'),
+                'tags = commit,'),
          ["on the current records", "hook exploded"]),
     )
     for desc, text, needles in cases:

@@ -18,6 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import Tap, Env, SIGHTLINE, SRCDIR, run  # noqa: E402
+from npm import node_modules  # noqa: E402
 import sigcheck  # noqa: E402
 
 t = Tap()
@@ -104,7 +105,11 @@ def test_all(env):
     # (so that its "ok" is known to mean something).
     bad_status = dict(npm_in[0], status=203)
     bad_query = dict(npm_in[2], url=npm_in[2]["url"].replace(".41", ".42"))
-    r = subprocess.run([NODE, VERIFY_MJS], input=json.dumps(
+    modules, how = node_modules()
+    if not t.ok(modules is not None, "the pinned npm packages (%s)" %
+                ("found" if modules else "missing"), how):
+        return saved
+    r = subprocess.run([NODE, VERIFY_MJS, modules], input=json.dumps(
         npm_in + [bad_status, bad_query]), capture_output=True, text=True,
         timeout=60)
     out = r.stdout.splitlines()

@@ -51,7 +51,7 @@ def fields(out):
         if "\nwhat the hoster gets:\n" in out else (out, "")
     res = {}
     for line in table.splitlines()[1:]:
-        m = re.match(r"(\S+)\s+(keep|drop)( \([^)]*\))?\s", line + " ")
+        m = re.match(r"(\S+)\s+(keep|drop|commit, pseudonym|commit|pseudonym)( \([^)]*\))?\s", line + " ")
         if m:
             res[m.group(1)] = m.group(2) + (m.group(3) or "")
     return res, got
@@ -81,13 +81,19 @@ def test_check_record(env):
               "interfaces[0].mac", "interfaces[0].ips", "disks[0].volume",
               "disks[0].size_gb"):
         t.eq(f.get(k), "keep", "record: %s is shown kept" % k)
-    for k in ("owner", "hostname", "name", "notes", "tags"):
-        t.eq(f.get(k), "drop", "record: %s is shown dropped" % k)
+    t.eq(f.get("owner"), "commit, pseudonym",
+         "record: owner is shown committed, with a pseudonym")
+    for k in ("hostname", "name", "notes", "tags"):
+        t.eq(f.get(k), "commit", "record: %s is shown committed" % k)
     for k in ("interfaces[0].firewall", "disks[0].options"):
         t.eq(f.get(k), "drop (not named)",
              "record: %s, which no rule names, is shown dropped" % k)
-    t.contains(r.stdout, '"cust-alice"', "the dropped value is shown")
+    t.contains(r.stdout, '"cust-alice"', "the committed value is shown")
     out = hoster_gets(got)
+    t.ok(out is not None and len(out.get("_sd", [])) == 5 and
+         out.get("_sd_alg") == "sha-256" and
+         out.get("owner_ps", "").startswith("ps:"),
+         "what the hoster gets: five digests, _sd_alg, owner_ps", got)
     t.ok(out is not None and out.get("id") == "pve/100" and
          "owner" not in out and "notes" not in out and
          out["interfaces"] == [{"mac": "bc:24:11:3a:5f:01",
@@ -95,6 +101,23 @@ def test_check_record(env):
                                 "bridge": "vmbr0", "vlan": 10}],
          "what the hoster gets: the kept fields only", got)
     t.lacks(got, "alice", "nothing of the customer in what the hoster gets")
+
+
+def test_check_keys(env):
+    """-k: the deployment's secret gives the daemon's digests; without
+    it a throwaway key gives others each run."""
+    sample = write(env, "record2.json", json.dumps(RECORD))
+    runs = [hoster_gets(fields(sl("check-policy", "-k", env.key_secret,
+                                  POLICY, sample).stdout)[1]) for _ in (1, 2)]
+    t.ok(runs[0] is not None and runs[0] == runs[1],
+         "check-policy -k SECRET: the same digests every run")
+    other = hoster_gets(fields(sl("check-policy", POLICY, sample).stdout)[1])
+    t.ok(other is not None and other.get("_sd") != runs[0].get("_sd"),
+         "without -k, a throwaway key: other digests")
+    r = sl("check-policy", "-k", env.path("nonexistent.secret"), POLICY,
+           sample)
+    t.ok(r.returncode == 1 and "nonexistent.secret" in r.stderr,
+         "-k with a missing file: exit 1, naming it", r.stderr)
 
 
 def test_check_native(env):
@@ -105,10 +128,11 @@ def test_check_native(env):
     for k in ("data.cores", "data.memory", "data.net0", "data.ipconfig0",
               "data.scsi0", "data.smbios1", "data.digest"):
         t.eq(f.get(k), "keep", "qemu config: %s is shown kept" % k)
-    for k in ("data.cipassword", "data.sshkeys", "data.ciuser",
-              "data.description", "data.name", "data.tags"):
-        t.eq(f.get(k), "drop", "qemu config: secret/identity %s is shown "
-             "dropped" % k)
+    for k in ("data.cipassword", "data.sshkeys", "data.ciuser"):
+        t.eq(f.get(k), "drop", "qemu config: secret %s is shown dropped" % k)
+    for k in ("data.description", "data.name", "data.tags"):
+        t.eq(f.get(k), "commit", "qemu config: identity %s is shown "
+             "committed" % k)
     doc = json.load(open(sample))["data"]
     t.eq(len(f), len(doc), "every field of the sample has a line")
     out = hoster_gets(got)["data"]
@@ -319,7 +343,7 @@ def test_man_examples(env):
 
 
 with Env("tools") as env:
-    for fn in (test_check_record, test_check_native, test_hooks,
+    for fn in (test_check_record, test_check_keys, test_check_native, test_hooks,
                test_broken, test_token, test_version_usage,
                test_man_examples):
         t.run(fn, env)

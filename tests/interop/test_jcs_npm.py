@@ -21,63 +21,20 @@ import json
 import math
 import os
 import random
-import shutil
 import struct
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import Tap, SRCDIR, BUILDDIR, run  # noqa: E402
+from npm import node_modules, NODE  # noqa: E402
 
 HERE = os.path.join(SRCDIR, "tests", "interop")
 VECTORS = os.path.join(SRCDIR, "tests", "vectors", "jcs")
 CLI = os.path.join(BUILDDIR, "tests", "unit", "canon_cli")
 HELPER = os.path.join(HERE, "jcs_npm.mjs")
-WORK = os.path.join(BUILDDIR, "tests", "work", "interop")
-NODE = os.environ.get("NODE", "node")
-NPM = os.environ.get("NPM", "npm")
 
 t = Tap()
-
-
-def installed(modules):
-    """Every package of the lock file is in modules, at its version."""
-    with open(os.path.join(HERE, "package-lock.json")) as f:
-        lock = json.load(f)
-    for path, meta in lock.get("packages", {}).items():
-        if not path.startswith("node_modules/"):
-            continue
-        pj = os.path.join(os.path.dirname(modules), path, "package.json")
-        try:
-            with open(pj) as f:
-                if json.load(f).get("version") != meta.get("version"):
-                    return False
-        except OSError:
-            return False
-    return True
-
-
-def node_modules():
-    """The directory of the pinned npm packages, installed if need be."""
-    for d in (os.path.join(HERE, "node_modules"),
-              os.path.join(WORK, "node_modules")):
-        if os.path.isdir(d) and installed(d):
-            return d, "found"
-    # The source tree may be read-only (make distcheck): install here.
-    if shutil.which(NPM) is None:
-        return None, ("npm not found; install Node.js and npm (./bootstrap "
-                      "does) so the pinned packages can be installed")
-    os.makedirs(WORK, exist_ok=True)
-    for f in ("package.json", "package-lock.json"):
-        shutil.copy(os.path.join(HERE, f), WORK)
-    r = run([NPM, "ci", "--prefix", WORK, "--no-audit", "--no-fund"],
-            timeout=600)
-    d = os.path.join(WORK, "node_modules")
-    if r.returncode != 0 or not installed(d):
-        return None, ("npm ci --prefix %s failed (exit %d); the registry "
-                      "must be reachable, or run ./bootstrap where it is:\n%s"
-                      % (WORK, r.returncode, (r.stderr or r.stdout)[-2000:]))
-    return d, "installed with npm ci"
 
 
 def both(data, lines):

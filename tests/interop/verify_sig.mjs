@@ -1,11 +1,21 @@
 // verify_sig.mjs: verifies sightline's signed answers with the npm package
 // http-message-signatures (an RFC 9421 implementation nobody here wrote).
-// Reads a JSON array on standard input, one exchange per element:
+//
+//   node verify_sig.mjs NODE_MODULES
+//
+// NODE_MODULES is where the pinned packages are (tests/lib/npm.py finds
+// or installs them). Reads a JSON array on standard input, one exchange
+// per element:
 //   { "vkey": "NAME+KEYID+BASE64", "method": "GET", "url": "https://h/p?q",
 //     "status": 200, "headers": { "name": "value", ... } }
 // and prints one line per exchange: "ok" or "fail: reason".
 import { createPublicKey } from "node:crypto";
-import { httpbis, createVerifier } from "http-message-signatures";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+// The package is CommonJS: require it from the given directory.
+const require = createRequire(join(process.argv[2], "noop.js"));
+const { httpbis, createVerifier } = require("http-message-signatures");
 
 function verifierKey(vkey) {
   const [name, keyid, b64] = [vkey.split("+")[0], vkey.split("+")[1],

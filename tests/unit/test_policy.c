@@ -127,7 +127,7 @@ apply_text(struct policy *po, const struct policy_rule *r, const char *doc)
 		return strdup("error: bad test document");
 	}
 	before = dump(in);
-	rc = policy_apply(po, r, in, &out, NULL, NULL, err);
+	rc = policy_apply(po, r, in, NULL, &out, NULL, NULL, err);
 	after = dump(in);
 	if (strcmp(before, after) != 0)
 		tap_diag("the input document changed: %s", after);
@@ -167,7 +167,7 @@ check_apply_error(struct policy *po, const struct policy_rule *r,
 	int		 rc;
 
 	in = json_loads(doc, JSON_DECODE_ANY, NULL);
-	rc = policy_apply(po, r, in, &out, NULL, NULL, err);
+	rc = policy_apply(po, r, in, NULL, &out, NULL, NULL, err);
 	if (!tap_ok(rc == -1 && out == NULL, "fails, no output: %s", what)) {
 		if (rc == 0) {
 			char	*s = dump(out);
@@ -212,24 +212,25 @@ test_load_errors(void)
 	    "description must be a string", "a description that is a number");
 
 	/* Unknown actions: named, with their key path. */
-	load_fails("return { record = { id = \"keep\", owner = \"commit\" } }\n",
-	    "record.owner: unknown action \"commit\"", "action \"commit\"");
+	load_fails("return { record = { id = \"keep\", owner = \"reveal\" } }\n",
+	    "record.owner: unknown action \"reveal\" (known: keep, drop, "
+	    "commit, pseudonym)", "action \"reveal\"");
 	load_fails("return { record = { interfaces = { mac = \"foo\" } } }\n",
 	    "record.interfaces.mac: unknown action \"foo\"",
 	    "action \"foo\", nested");
-	load_fails("return { record = { a = { b = { c = { d = \"pseudonym\" "
-	    "} } } } }\n", "record.a.b.c.d: unknown action \"pseudonym\"",
-	    "action \"pseudonym\", deeply nested");
+	load_fails("return { record = { a = { b = { c = { d = \"hash\" "
+	    "} } } } }\n", "record.a.b.c.d: unknown action \"hash\"",
+	    "action \"hash\", deeply nested");
 	load_fails("return { record = { id = \"keep\" },\n"
 	    "  node = { name = \"Keep\" } }\n",
 	    "node.name: unknown action \"Keep\"", "actions are case-sensitive");
-	load_fails("return { record = { [\"*\"] = \"commit\" } }\n",
-	    "record.*: unknown action \"commit\"", "an unknown action for \"*\"");
+	load_fails("return { record = { [\"*\"] = \"encrypt\" } }\n",
+	    "record.*: unknown action \"encrypt\"", "an unknown action for \"*\"");
 	load_fails("return { record = \"foo\" }\n",
 	    "record: unknown action \"foo\"", "an unknown action for a section");
 	load_fails("return { record = {}, native = {\n"
-	    "  [\"/version\"] = { data = { version = \"commit\" } } } }\n",
-	    "native[\"/version\"].data.version: unknown action \"commit\"",
+	    "  [\"/version\"] = { data = { version = \"mask\" } } } }\n",
+	    "native[\"/version\"].data.version: unknown action \"mask\"",
 	    "an unknown action in a native rule");
 
 	/* Rules of the wrong kind. */
@@ -239,7 +240,12 @@ test_load_errors(void)
 	load_fails("return { record = { id = true } }\n",
 	    "record.id: a rule is an action name", "a boolean as a rule");
 	load_fails("return { record = { id = { \"keep\" } } }\n",
-	    "record.id: a rule is an action name", "a list as a rule");
+	    "record.id: a list of actions may only hold \"commit\" and "
+	    "\"pseudonym\"", "a list of actions other than commit, pseudonym");
+	load_fails("return { record = { id = { \"commit\", \"commit\" } } }\n",
+	    "record.id: an action is listed twice", "an action listed twice");
+	load_fails("return { record = { id = { \"commit\", 5 } } }\n",
+	    "record.id: a list of actions may only hold", "a number in a list");
 	load_fails("return { record = { \"keep\", id = \"keep\" } }\n",
 	    "table mixes list items and named keys", "a mixed table");
 	load_fails("return { record = { [1.5] = \"keep\" } }\n",
@@ -463,7 +469,7 @@ test_trace(void)
 	in = json_loads("{\"a\":1,\"b\":{\"c\":2,\"d\":3},\"e\":4,"
 	    "\"l\":[{\"x\":1,\"y\":2}]}", 0, NULL);
 	buf_init(&t.tr_buf);
-	tap_int(policy_apply(po, &po->po_record, in, &out, trace_cb, &t, err),
+	tap_int(policy_apply(po, &po->po_record, in, NULL, &out, trace_cb, &t, err),
 	    0, "applies with a trace");
 	s = buf_take(&t.tr_buf, NULL);
 	tap_str(s, "a=keep;b.c=drop;b.d=drop (not named);e=drop (not named);"
@@ -573,8 +579,8 @@ test_hook_errors(void)
 	check_apply_error(po, &po->po_record, "{\"obj\":1}",
 	    "error object is a table value", "a hook raises a table");
 	check_apply_error(po, &po->po_record, "{\"commit\":1}",
-	    "hook at commit returned unknown action \"commit\"",
-	    "a hook returns an unknown action");
+	    "hook at commit returned action \"commit\"; a hook may keep or "
+	    "drop", "a hook may not commit (its value is not the record's)");
 	check_apply_error(po, &po->po_record, "{\"none\":1}",
 	    "hook returned a nil instead of an action name",
 	    "a hook returns nothing");
@@ -684,7 +690,7 @@ test_hook_pattern_budget(void)
 		if (po == NULL)
 			_exit(3);
 		in = json_pack("{si}", "a", 1);
-		rc = policy_apply(po, &po->po_record, in, &out, NULL, NULL,
+		rc = policy_apply(po, &po->po_record, in, NULL, &out, NULL, NULL,
 		    err);
 		_exit(rc == -1 && out == NULL && contains(err, "too costly") ?
 		    0 : 1);
@@ -1015,7 +1021,7 @@ test_inject_apply(void)
 		sandbox_fail_after(po->po_sb, n);
 		out = NULL;
 		err[0] = '\0';
-		rc = policy_apply(po, &po->po_record, in, &out, NULL, NULL,
+		rc = policy_apply(po, &po->po_record, in, NULL, &out, NULL, NULL,
 		    err);
 		sandbox_fail_after(po->po_sb, -1);
 		if (rc == -1) {
@@ -1071,10 +1077,35 @@ test_default_policy(void)
 			missing++;
 		}
 	tap_int(missing, 0, "it has a rule for every native endpoint");
-	check_apply(po, &po->po_record,
-	    "{\"id\":\"pve/100\",\"owner\":\"cust-alice\",\"hostname\":\"h\","
-	    "\"name\":\"web\",\"notes\":\"n\",\"tags\":[\"t\"],\"secret\":1}",
-	    "{\"id\":\"pve/100\"}", "its record rule drops customer identity");
+	/* Identity is committed (test_commit.c checks the digests). */
+	{
+		uint8_t		 secret[KEYS_SECRET_LEN] = { 0 };
+		struct keys	*k = keys_from_secret(secret);
+		json_t		*in, *out;
+		char		*s;
+
+		po->po_keys = k;
+		in = json_loads("{\"id\":\"pve/100\",\"owner\":\"cust-alice\","
+		    "\"hostname\":\"h.example\",\"name\":\"web-x\","
+		    "\"notes\":\"note-x\",\"tags\":[\"tag-x\"],\"secret\":1}", 0,
+		    NULL);
+		tap_int(policy_apply(po, &po->po_record, in, NULL, &out, NULL,
+		    NULL, err), 0, "its record rule applies");
+		s = dump(out);
+		tap_ok(s != NULL && strstr(s, "alice") == NULL &&
+		    strstr(s, "h.example") == NULL && strstr(s, "web-x") ==
+		    NULL && strstr(s, "note-x") == NULL && strstr(s, "tag-x") ==
+		    NULL && strstr(s, "secret") == NULL,
+		    "its record rule shows no customer identity and no secret");
+		tap_int(json_array_size(json_object_get(out, "_sd")), 5,
+		    "owner, hostname, name, notes and tags are committed");
+		tap_ok(json_is_string(json_object_get(out, "owner_ps")),
+		    "the owner has a pseudonym");
+		free(s);
+		json_decref(in);
+		json_decref(out);
+		keys_free(k);
+	}
 	policy_free(po);
 }
 

@@ -1,5 +1,5 @@
--- "commit" is not an action this version knows: the policy does not load.
+-- "reveal" is not an action this version knows: the policy does not load.
 return {
   record = { id = "keep" },
-  native = { ["/version"] = { data = { version = "commit" } } },
+  native = { ["/version"] = { data = { version = "reveal" } } },
 }
