@@ -5,15 +5,17 @@
 -- domain name on the node (ctid-xid). Secrets are never shown: sightline
 -- refuses vserver-vnc and vserver-console outright, and drops the graph
 -- paths (links into the panel) and the nodes' SSH ports. Customer identity
--- (client id, hostname) is commercially sensitive: dropped for now, and
--- committed once commitments exist (change the line below).
+-- (client id, hostname) is commercially sensitive: committed, so the
+-- hoster sees digests (and the owner's pseudonym, owner_ps) it cannot
+-- read, and the reseller can open them later (sightline disclose).
 --
 -- Anything this file does not name is dropped. Answers read from XML
 -- have the same fields as JSON ones, every value a string.
 -- See sightline.conf(5), POLICIES.
 
 local keep, drop = "keep", "drop"
-local commit = "drop" -- identity: becomes "commit" once commitments land
+local commit = "commit"
+local commit_ps = { "commit", "pseudonym" }
 
 -- The envelope every answer carries.
 local function answer(fields)
@@ -43,7 +45,7 @@ return {
     disk_gb = keep, bandwidth_gb = keep, uuid = keep,
     interfaces = { mac = keep, ips = keep, bridge = keep, vlan = keep },
     disks = { storage = keep, volume = keep, size_gb = keep },
-    owner = commit, hostname = commit, name = commit, notes = commit,
+    owner = commit_ps, hostname = commit, name = commit, notes = commit,
     tags = commit,
   },
 

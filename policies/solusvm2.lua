@@ -5,15 +5,16 @@
 -- disks with their storage and volume path. Secrets are never shown: the
 -- VNC password (settings.vnc_password), SSH keys, billing tokens, storage
 -- credentials. Customer identity (user, project, names, FQDNs,
--- descriptions) is committed once commitments exist; until then the
--- `commit` below drops it. Plans and prices are commercially sensitive
+-- descriptions) is committed: the hoster sees digests, the
+-- owner a pseudonym too (owner_ps). Plans and prices are commercially sensitive
 -- and dropped; a plan's resource params are kept.
 --
 -- Anything this file does not name is dropped. See sightline.conf(5),
 -- POLICIES, and policies/proxmox.lua for the syntax.
 
 local keep, drop = "keep", "drop"
-local commit = "drop" -- identity: becomes "commit" once commitments land
+local commit = "commit"
+local commit_ps = { "commit", "pseudonym" }
 
 -- Laravel API-resource pagination; links and meta.path are the panel's
 -- own URLs, which the hoster does not need to page.
@@ -96,7 +97,7 @@ return {
     disk_gb = keep, bandwidth_gb = keep, uuid = keep,
     interfaces = { mac = keep, ips = keep, bridge = keep, vlan = keep },
     disks = { storage = keep, volume = keep, size_gb = keep },
-    owner = commit, hostname = commit, name = commit, notes = commit,
+    owner = commit_ps, hostname = commit, name = commit, notes = commit,
     tags = commit,
   },
 

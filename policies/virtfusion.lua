@@ -5,14 +5,15 @@
 -- VLANs, disks with their directory and file. Secrets are never shown:
 -- settings.encryptedPassword, cloud-init config, custom XML and QEMU
 -- command lines, SSH keys, hypervisor tokens (encryptedToken). Customer
--- identity (owner, names, hostnames, reverse DNS) is committed once
--- commitments exist; until then the `commit` below drops it.
+-- identity (owner, names, hostnames, reverse DNS) is committed: the
+-- hoster sees digests, and the owner's pseudonym (owner_ps).
 --
 -- Anything this file does not name is dropped. See sightline.conf(5),
 -- POLICIES, and policies/proxmox.lua for the syntax.
 
 local keep, drop = "keep", "drop"
-local commit = "drop" -- identity: becomes "commit" once commitments land
+local commit = "commit"
+local commit_ps = { "commit", "pseudonym" }
 
 -- Laravel's plain paginator, around "data"; the *_url members and links
 -- are the panel's own URLs, which the hoster does not need to page.
@@ -111,7 +112,7 @@ return {
     disk_gb = keep, bandwidth_gb = keep, uuid = keep,
     interfaces = { mac = keep, ips = keep, bridge = keep, vlan = keep },
     disks = { storage = keep, volume = keep, size_gb = keep },
-    owner = commit, hostname = commit, name = commit, notes = commit,
+    owner = commit_ps, hostname = commit, name = commit, notes = commit,
     tags = commit,
   },
 
