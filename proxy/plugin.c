@@ -10,6 +10,7 @@
 
 static const struct plugin *const plugins[] = {
 	&plugin_proxmox,
+	&plugin_virtualizor,
 	NULL
 };
 

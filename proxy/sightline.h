@@ -427,6 +427,7 @@ struct plugin {
 const struct plugin *plugin_find(const char *);
 const char	*plugin_names(void);
 extern const struct plugin plugin_proxmox;
+extern const struct plugin plugin_virtualizor;
 
 /* inventory.c */
 struct inv_record {

@@ -656,7 +656,8 @@ static const struct {
 	  "panels = { { " PANEL_FIELDS " }, { " PANEL_FIELDS " } }\n",
 	  "panels[2]", "name \"pve1\" is used twice", 1 },
 	{ "an unknown plugin", BASE PANELS_WITH("plugin = \"vmware\""),
-	  "panels[1]", "plugin \"vmware\" does not exist (known: proxmox)", 1 },
+	  "panels[1]", "plugin \"vmware\" does not exist "
+	  "(known: proxmox, virtualizor)", 1 },
 	{ "an unknown plugin option", BASE
 	  PANELS_WITH("options = { colour = \"blue\" }"), "panels[1].options",
 	  "unknown option \"colour\"", 1 },
