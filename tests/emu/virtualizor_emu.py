@@ -100,6 +100,8 @@ WRITE_ACTS = frozenset((
     "editstorage", "addplan", "editplan", "addiso", "addtemplate"))
 SECRET_ACTS = frozenset(("serverinfo", "vnc", "sso"))
 QUIRKS = ("servs-map", "ignore-page", "json-ctype", "status-empty")
+CREDENTIALS = frozenset(("adminapikey", "adminapipass", "apikey"))
+MEMO_MAX = 200_000          # answers kept, by query without credentials
 ADMIN_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Virtualizor - Admin Panel</title>"
               b"</head><body><div id=\"main\">Dashboard</div></body></html>\n")
 ROLES = ("web", "db", "app", "mail", "vpn", "git", "ci", "cache", "lb", "mon")
@@ -321,6 +323,7 @@ class App:
     def __init__(self, model, opts):
         self.m, self.opts = model, opts
         self.quirks = set(opts.quirk)
+        self.memo = {}          # the model never changes: neither do answers
         self.order = sorted(model.vps, reverse=True)      # newest first
         for s in model.servers.values():
             s["numvps"] = str(sum(1 for r in model.vps.values() if int(r["serid"]) == s["serid"]))
@@ -383,10 +386,18 @@ class App:
         act = f.get("act", "")
         if write:
             return self.out({"title": "Virtualizor", "done": 1, "done_msg": "Done"}, api)
+        key = tuple(sorted((k, v) for k, v in f.items() if k not in CREDENTIALS))
+        resp = self.memo.get(key)
+        if resp is not None:
+            return resp
         h = getattr(self, "act_" + act, None) if act.isidentifier() else None
         if h is None:
-            return self.out({"title": "Virtualizor", "error": ["Invalid act"]}, api)
-        return self.out(h(f), api)
+            resp = self.out({"title": "Virtualizor", "error": ["Invalid act"]}, api)
+        else:
+            resp = self.out(h(f), api)
+        if len(self.memo) < MEMO_MAX:
+            self.memo[key] = resp
+        return resp
 
     # -- acts --
 
