@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""refresh.py - how long sightlined takes to inventory a large Proxmox cluster.
+"""refresh.py - how long sightlined takes to inventory a large panel.
 
-Starts the Proxmox emulator (tests/emu/pve_emu.py) over TLS with
+Starts the panel's emulator (--panel proxmox: tests/emu/pve_emu.py, the
+default; --panel virtualizor: tests/emu/virtualizor_emu.py) over TLS with
 --generate VMS --nodes NODES --no-fixtures, and sightlined in front of it
 with the panel's upstream concurrency set to --concurrency, then measures
 --runs inventory refreshes forced with GET /v1/vps?fresh=1
@@ -18,7 +19,8 @@ with the panel's upstream concurrency set to --concurrency, then measures
              the emulator counted (/_emu/stats), which must agree
   conns      TCP (TLS) connections the emulator accepted meanwhile: it
              closes a connection after --keepalive-max requests, as
-             pveproxy does, so this counts the handshakes
+             pveproxy does, so this counts the handshakes (Proxmox only;
+             0 for the other emulators, which do not count them)
   daemon cpu / emu cpu   user+system CPU seconds each process used during
              the refresh (/proc/PID/stat). Both are single-threaded: the
              one whose CPU is close to "fresh s" is the bottleneck
@@ -31,7 +33,8 @@ Run 0 is the refresh sightlined does at start. The emulator caches every
 answer body per path, so run 0 also pays for building 10,000 configs in
 Python; runs 1.. are the steady state.
 
-  /usr/bin/python3 bench/refresh.py [--vms 10000] [--nodes 10]
+  /usr/bin/python3 bench/refresh.py [--panel proxmox|virtualizor]
+      [--vms 10000] [--nodes 10]
       [--concurrency 16] [--runs 3] [--keepalive-max 100] [--plain]
       [--latency MS] [--wait-quiet SECONDS] [--perf]
 
@@ -112,16 +115,43 @@ class Bench(harness.Env):
     def __init__(self, name):
         super().__init__(name, base=os.path.join(HERE, "work"))
 
-    def start_emulator(self, *args, tls=True):
+    def start_emulator(self, *args, tls=True, emulator=None):
         # Without --log: a JSON line per request would cost the emulator
         # CPU; /_emu/stats counts instead.
-        super().start_emulator(*args, tls=tls, log=False, timeout=120)
+        super().start_emulator(*args, tls=tls, log=False, timeout=300,
+                               emulator=emulator)
 
     def emu_stats(self, reset=False):
+        """The emulator's counters; emulators built on emu_base.py do not
+        wrap them in "data" and do not count connections (0 here)."""
         st, body = self.emu_get("/_emu/stats" + ("?reset=1" if reset else ""))
         if st != 200:
             raise RuntimeError("/_emu/stats: %d %r" % (st, body[:200]))
-        return json.loads(body)["data"]
+        doc = json.loads(body)
+        doc = doc.get("data", doc)
+        doc.setdefault("connections", 0)
+        return doc
+
+
+# What differs per panel: its emulator, the path of its API calls (for
+# --latency) and the panel's configuration.
+PANELS = {
+    "proxmox": {"emulator": None, "api": "^/api2/", "keepalive": True},
+    "virtualizor": {"emulator": harness.VZ_EMULATOR, "api": "^/index.php",
+                    "keepalive": False},
+}
+
+
+def panel_config(env, panel):
+    if panel == "proxmox":
+        return {}
+    path = env.path("vz.cred")
+    with open(path, "w") as f:
+        f.write("adminapikey=sightlinekey0000000000000000test&adminapipass="
+                "sightlinepass000000000000000test\n")
+    os.chmod(path, 0o600)
+    return {"name": "vz", "plugin": "virtualizor", "credentials": path,
+            "policy": harness.VZ_POLICY}
 
 
 def describe():
@@ -153,6 +183,9 @@ def fmt_mib(kib):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--panel", choices=sorted(PANELS), default="proxmox",
+                    help="which panel's plugin and emulator (default "
+                    "%(default)s)")
     ap.add_argument("--vms", type=int, default=10000)
     ap.add_argument("--nodes", type=int, default=10)
     ap.add_argument("--concurrency", type=int, default=16)
@@ -184,20 +217,24 @@ def main():
     rows = []
     try:
         t0 = time.monotonic()
+        kind = PANELS[opts.panel]
         emu_args = ["--generate", str(opts.vms), "--nodes", str(opts.nodes),
-                    "--no-fixtures", "--keepalive-max",
-                    str(opts.keepalive_max)]
+                    "--no-fixtures"]
+        if kind["keepalive"]:
+            emu_args += ["--keepalive-max", str(opts.keepalive_max)]
         if opts.latency > 0:
-            emu_args += ["--fault", "kind=slow&path=^/api2/&delay=%g" %
-                         (opts.latency / 1000.0)]
-        env.start_emulator(*emu_args, tls=not opts.plain)
+            emu_args += ["--fault", "kind=slow&path=%s&delay=%g" %
+                         (kind["api"], opts.latency / 1000.0)]
+        env.start_emulator(*emu_args, tls=not opts.plain,
+                           emulator=kind["emulator"])
         emu_ready = time.monotonic() - t0
         conns = env.emu_stats(reset=True)["connections"]
-        env.write_config(env.config(
-            panel={"concurrency": opts.concurrency,
-                   "min_refresh_interval": 0,
-                   "refresh_interval": 86400,
-                   "timeout": 120}))
+        panel = panel_config(env, opts.panel)
+        panel.update({"concurrency": opts.concurrency,
+                      "min_refresh_interval": 0,
+                      "refresh_interval": 86400,
+                      "timeout": 120})
+        env.write_config(env.config(panel=panel))
         if opts.wait_quiet > 0:
             wait_quiet(opts.wait_quiet)
         env.daemon_err = open(env.path("sightlined.err"), "a")
@@ -225,7 +262,8 @@ def main():
         pos = len(env.log_text())
         stats = env.emu_stats(reset=True)
         mem = mem_kib(pid)
-        nconns = stats["connections"] - conns - 1   # less /_emu/stats's own
+        # less /_emu/stats's own; 0 when the emulator does not count them
+        nconns = max(stats["connections"] - conns - 1, 0)
         conns = stats["connections"]
         rows.append({
             "run": 0, "log_s": float(m.group(3)), "fresh_s": None,
@@ -273,7 +311,7 @@ def main():
                                    % (run, text[-2000:]))
             stats = env.emu_stats(reset=True)
             mem = mem_kib(pid)
-            nconns = stats["connections"] - conns - 1
+            nconns = max(stats["connections"] - conns - 1, 0)
             conns = stats["connections"]
             rows.append({
                 "run": run, "log_s": float(m.group(3)), "fresh_s": wall,
@@ -290,10 +328,13 @@ def main():
     finally:
         env.stop()
 
-    print("sightline refresh benchmark: %d VMs on %d nodes, emulator over %s "
-          "(keepalive-max %d%s), concurrency %d" %
-          (opts.vms, opts.nodes, "plain HTTP" if opts.plain else "TLS",
-           opts.keepalive_max, ", %g ms added per call" % opts.latency
+    print("sightline refresh benchmark: %s, %d VMs on %d nodes, emulator "
+          "over %s (%s%s), concurrency %d" %
+          (opts.panel, opts.vms, opts.nodes,
+           "plain HTTP" if opts.plain else "TLS",
+           "keepalive-max %d" % opts.keepalive_max
+           if PANELS[opts.panel]["keepalive"] else "keep-alive",
+           ", %g ms added per call" % opts.latency
            if opts.latency > 0 else "", opts.concurrency))
     print(describe())
     print("emulator ready in %.1f s (generating the VMs)" % emu_ready)

@@ -48,6 +48,7 @@ struct fetch {
 	size_t			 fe_ncalls;	/* made so far */
 	json_t			*fe_records;
 	json_t			*fe_nodes;
+	json_t			*fe_state;	/* the plugin's, see fetch_state() */
 	char			 fe_error[ERR_MAX];
 	int			 fe_failed;
 	int			 fe_timeout;	/* it failed on a timeout */
@@ -192,7 +193,8 @@ fetch_new(const struct plugin *pl, const char *name, const json_t *options,
 	f->fe_arg = arg;
 	if ((f->fe_panel = strdup(name)) == NULL ||
 	    (f->fe_records = json_array()) == NULL ||
-	    (f->fe_nodes = json_array()) == NULL) {
+	    (f->fe_nodes = json_array()) == NULL ||
+	    (f->fe_state = json_object()) == NULL) {
 		fetch_free(f);
 		return NULL;
 	}
@@ -232,6 +234,7 @@ fetch_free(struct fetch *f)
 		fetch_group_free(f, g);
 	json_decref(f->fe_records);
 	json_decref(f->fe_nodes);
+	json_decref(f->fe_state);
 	free(f->fe_panel);
 	free(f);
 }
@@ -483,6 +486,17 @@ const json_t *
 fetch_options(const struct fetch *f)
 {
 	return f->fe_options;
+}
+
+/*
+ * The run's scratch object, empty at the start: a plugin MAY keep in it
+ * what later replies of the same run need (the pages seen so far, a map
+ * of node ids to names). Borrowed; it lives as long as the run.
+ */
+json_t *
+fetch_state(struct fetch *f)
+{
+	return f->fe_state;
 }
 
 /* Why the run failed, or NULL when it did not. */

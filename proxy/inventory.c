@@ -267,7 +267,10 @@ inventory_builder_new(const char *panel, json_t *records, json_t *nodes,
 			goto fail;
 		}
 	}
-	qsort(inv->inv_recs, inv->inv_nrecs, sizeof(*r), inv_record_cmp);
+	/* A panel with no VPS at all has no array: qsort(NULL, 0) is UB. */
+	if (inv->inv_nrecs > 0)
+		qsort(inv->inv_recs, inv->inv_nrecs, sizeof(*r),
+		    inv_record_cmp);
 	for (i = 1; i < inv->inv_nrecs; i++)
 		if (strcmp(inv->inv_recs[i].ir_id,
 		    inv->inv_recs[i - 1].ir_id) == 0) {

@@ -13,6 +13,7 @@ static const struct plugin *const plugins[] = {
 	&plugin_solusvm1,
 	&plugin_solusvm2,
 	&plugin_virtfusion,
+	&plugin_virtualizor,
 	NULL
 };
 

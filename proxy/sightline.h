@@ -487,7 +487,9 @@ const char	*upstream_strerror(enum upstream_error);
 /* fetch.c */
 enum reply_kind {
 	REPLY_JSON,		/* 2xx with a JSON body */
-	REPLY_STATUS,		/* any other status; json set if the body is */
+	REPLY_STATUS,		/* any other status, or a 2xx answer the
+				   plugin judged an error; json set if the
+				   body is */
 	REPLY_REFUSED,		/* the panel refused sightline's credentials */
 	REPLY_HTML,		/* an HTML page, whatever the status */
 	REPLY_NOTJSON,		/* 2xx, but the body does not parse */
@@ -520,6 +522,7 @@ int		 fetch_get(struct fetch *, struct fetch_group *, const char *);
 int		 fetch_add_node(struct fetch *, json_t *);
 const char	*fetch_panel(const struct fetch *);
 const json_t	*fetch_options(const struct fetch *);
+json_t		*fetch_state(struct fetch *);
 const char	*fetch_error(const struct fetch *);
 json_t		*fetch_take_records(struct fetch *);
 json_t		*fetch_take_nodes(struct fetch *);
@@ -629,6 +632,7 @@ extern const struct plugin plugin_proxmox;
 extern const struct plugin plugin_solusvm1;
 extern const struct plugin plugin_solusvm2;
 extern const struct plugin plugin_virtfusion;
+extern const struct plugin plugin_virtualizor;
 
 /* inventory.c */
 struct inv_record {

@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import (Tap, Env, SIGHTLINED, SIGHTLINE, SRCDIR, POLICY,  # noqa
+                     VZ_POLICY,
                      lua, run)
 
 t = Tap()
@@ -122,7 +123,7 @@ def test_man_examples(env):
     """Every configuration in sightline.conf(5)'s EXAMPLES is valid, next
     to the files it names."""
     blocks = man_examples(MANPAGE)
-    t.ok(len(blocks) >= 2, "sightline.conf(5) has its examples", len(blocks))
+    t.ok(len(blocks) >= 3, "sightline.conf(5) has its examples", len(blocks))
     d = env.path("man")
     os.makedirs(d, exist_ok=True)
     for name, src in (("server.pem", "server.pem"), ("server.key",
@@ -130,8 +131,11 @@ def test_man_examples(env):
                       ("hoster-ca.pem", "ca.pem")):
         shutil.copy(env.path(src), os.path.join(d, name))
     shutil.copy(POLICY, os.path.join(d, "proxmox.lua"))
+    shutil.copy(VZ_POLICY, os.path.join(d, "virtualizor.lua"))
     shutil.copy(env.cred_path, os.path.join(d, "pve.token"))
-    for f in ("server.key", "pve.token"):
+    with open(os.path.join(d, "vz.cred"), "w") as f:
+        f.write("adminapikey=K&adminapipass=P\n")
+    for f in ("server.key", "pve.token", "vz.cred"):
         os.chmod(os.path.join(d, f), 0o600)
     keygen(d)
     for i, text in enumerate(blocks, 1):

@@ -35,6 +35,8 @@ BUILDDIR = os.path.abspath(os.environ.get("top_builddir", SRCDIR))
 SIGHTLINED = os.path.join(BUILDDIR, "sightlined")
 SIGHTLINE = os.path.join(BUILDDIR, "sightline")
 EMULATOR = os.path.join(SRCDIR, "tests", "emu", "pve_emu.py")
+VZ_EMULATOR = os.path.join(SRCDIR, "tests", "emu", "virtualizor_emu.py")
+VZ_POLICY = os.path.join(SRCDIR, "policies", "virtualizor.lua")
 FIXTURES = os.path.join(SRCDIR, "tests", "fixtures", "proxmox")
 POLICY = os.path.join(SRCDIR, "policies", "proxmox.lua")
 PYTHON = os.environ.get("PYTHON3", "/usr/bin/python3")
@@ -248,13 +250,17 @@ class Env:
 
     # ---- the emulator ----
 
-    def start_emulator(self, *args, tls=True, log=True, timeout=20):
+    def start_emulator(self, *args, tls=True, log=True, timeout=20,
+                       emulator=None):
         """log: the emulator writes a JSON line per request (costs CPU);
         timeout: seconds it may take to start (generating VMs takes
-        time)."""
+        time); emulator: another panel's (VZ_EMULATOR, ...), which finds
+        its own fixtures, instead of the Proxmox one."""
         self.emu_port = free_port()
-        cmd = [PYTHON, EMULATOR, "--listen", "127.0.0.1:%d" % self.emu_port,
-               "--fixtures", FIXTURES]
+        cmd = [PYTHON, emulator or EMULATOR,
+               "--listen", "127.0.0.1:%d" % self.emu_port]
+        if emulator is None:
+            cmd += ["--fixtures", FIXTURES]
         if log:
             cmd += ["--log", self.emu_log]
         if tls:

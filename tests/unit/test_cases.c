@@ -25,20 +25,20 @@
 #include "tap.h"
 
 #define DUMP_FLAGS	(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
-#define CASE_PVE_PANEL	"pve"	/* the panel name Proxmox records carry */
 #define CASE_FILE_MAX	(4 * 1024 * 1024)
 #define CASES_MAX	1024
 
 static const char *top = ".";
 
-/*
- * The panel name records carry: "pve" for Proxmox (its cases predate the
- * other plugins), the plugin's name for every other plugin.
- */
+/* The panel name records carry: "pve/100", "vz/1001". */
 static const char *
 case_panel(const struct plugin *pl)
 {
-	return pl == &plugin_proxmox ? CASE_PVE_PANEL : pl->pl_name;
+	if (strcmp(pl->pl_name, "proxmox") == 0)
+		return "pve";
+	if (strcmp(pl->pl_name, "virtualizor") == 0)
+		return "vz";
+	return pl->pl_name;
 }
 
 struct case_run {
@@ -165,48 +165,53 @@ case_read(struct case_run *c, char *err)
 }
 
 /*
- * The document a native case's policy sees (new reference): upstream.json
- * itself, or, when it is {"$raw": "...", "$type": "...", "$status": N},
- * those bytes judged by reply_parse() as the daemon judges a live answer
- * (XML becomes JSON; a refusal or an error page fails the case).
+ * The panel's answer to one call, as upstream.json describes it: a body
+ * (sent as compact JSON with status 200), or {"$status": N, "$body":
+ * ...}, or {"$raw": "text", "$type": "content type"} for exact bytes, as
+ * fetch_run_canned() reads it. Judged by reply_parse(), plugin included.
  */
-static json_t *
-case_judge(struct case_run *c, char *err)
+static void
+case_reply(const struct plugin *pl, const json_t *v, struct reply *r)
 {
 	struct upstream_reply	 u;
-	struct reply		 r;
-	const json_t		*raw = json_object_get(c->cr_upstream, "$raw");
-	json_t			*doc = NULL;
+	const json_t		*st;
+	char			*body = NULL;
 
-	if (raw == NULL)
-		return json_incref(c->cr_upstream);
 	memset(&u, 0, sizeof(u));
-	u.ur_status = json_object_get(c->cr_upstream, "$status") != NULL ?
-	    (int)json_integer_value(json_object_get(c->cr_upstream,
-	    "$status")) : 200;
-	u.ur_content_type = json_string_value(json_object_get(c->cr_upstream,
-	    "$type"));
-	u.ur_body = json_string_value(raw);
-	u.ur_len = json_string_length(raw);
-	reply_parse(c->cr_plugin, &u, &r);
-	if (r.rp_kind != REPLY_JSON)
-		err_set(err, "upstream: %s", r.rp_why);
-	else
-		doc = json_incref(r.rp_json);
-	reply_clear(&r);
-	return doc;
+	u.ur_status = 200;
+	u.ur_content_type = "application/json";
+	if ((st = json_object_get(v, "$status")) != NULL ||
+	    json_object_get(v, "$raw") != NULL) {
+		if (st != NULL)
+			u.ur_status = (int)json_integer_value(st);
+		if (json_object_get(v, "$type") != NULL)
+			u.ur_content_type = json_string_value(
+			    json_object_get(v, "$type"));
+		if (json_object_get(v, "$raw") != NULL)
+			body = strdup(json_string_value(json_object_get(v,
+			    "$raw")));
+		else
+			v = json_object_get(v, "$body");
+	}
+	if (body == NULL && v != NULL)
+		body = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	u.ur_body = body != NULL ? body : "";
+	u.ur_len = strlen(u.ur_body);
+	reply_parse(pl, &u, r);
+	free(body);
 }
 
 /*
  * A native request, as api_native() and api_native_done() handle it:
- * the allow-list, the policy's rule for the endpoint, the policy applied
- * to the upstream body; everything dropped shows as {}.
+ * the allow-list, the policy's rule for the endpoint, the panel's answer
+ * judged, the policy applied to it; everything dropped shows as {}.
  */
 static json_t *
 case_native(struct case_run *c, struct policy *po, char *err)
 {
 	struct native_route		 nr;
 	const struct policy_rule	*rule;
+	struct reply			 r;
 	char				 path[FRONT_URI_BYTES_MAX];
 	char				*q;
 	json_t				*red = NULL, *doc;
@@ -223,15 +228,19 @@ case_native(struct case_run *c, struct policy *po, char *err)
 		    nr.nr_endpoint);
 		return NULL;
 	}
-	if ((doc = case_judge(c, err)) == NULL)
-		return NULL;
-	if (policy_apply(po, rule, doc, nr.nr_path, &red, NULL, NULL,
-	    err) == -1) {
-		json_decref(doc);
-		err_prefix(err, "policy error on %s: ", nr.nr_endpoint);
+	case_reply(c->cr_plugin, c->cr_upstream, &r);
+	if (r.rp_kind != REPLY_JSON) {
+		err_set(err, "upstream: %s", r.rp_why);
+		reply_clear(&r);
 		return NULL;
 	}
-	json_decref(doc);
+	if (policy_apply(po, rule, r.rp_json, nr.nr_path, &red, NULL, NULL,
+	    err) == -1) {
+		err_prefix(err, "policy error on %s: ", nr.nr_endpoint);
+		reply_clear(&r);
+		return NULL;
+	}
+	reply_clear(&r);
 	return red != NULL ? red : json_object();
 }
 
@@ -252,8 +261,7 @@ case_inventory(struct case_run *c, struct policy *po, int nodes, char *err)
 	opts = c->cr_options != NULL ? json_incref(c->cr_options) :
 	    json_object();
 	if ((f = fetch_new(c->cr_plugin, case_panel(c->cr_plugin), opts,
-	    PANEL_RECORDS,
-	    NULL, NULL)) == NULL) {
+	    PANEL_RECORDS, NULL, NULL)) == NULL) {
 		json_decref(opts);
 		err_set(err, "out of memory");
 		return NULL;

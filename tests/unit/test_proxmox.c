@@ -171,7 +171,7 @@ test_endpoints(void)
 	size_t	 i, n = 0, missing = 0;
 
 	tap_ok(plugin_find("proxmox") == pl, "plugin_find(\"proxmox\")");
-	tap_ok(plugin_find("virtualizor") == NULL, "plugin_find: no such");
+	tap_ok(plugin_find("vmware") == NULL, "plugin_find: no such");
 	tap_str(pl->pl_name, "proxmox", "pl_name");
 	tap_str(pl->pl_api_root, "/api2/json", "pl_api_root");
 	while (pl->pl_endpoint(n) != NULL)

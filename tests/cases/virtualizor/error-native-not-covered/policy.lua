@@ -1,0 +1,1 @@
+return { record = { id = "keep" }, native = { ["/index.php?act=vs"] = "keep" } }
