@@ -554,7 +554,7 @@ svm_normalize(const char *panel, const json_t *docs, char *err)
 		return NULL;
 	}
 	rec = norm_record_new(panel, json_string_value(nid),
-	    norm_str(vs, "type"));
+	    norm_kind(norm_str(vs, "type")));
 	json_decref(nid);
 	if (rec == NULL || (ips = json_array()) == NULL) {
 		json_decref(rec);

@@ -137,7 +137,7 @@ svm2_normalize(const char *panel, const json_t *docs, char *err)
 
 	if (rest_id(json_object_get(s, "id"), id) == -1 ||
 	    (rec = norm_record_new(panel, id,
-	    norm_str(s, "virtualization_type"))) == NULL) {
+	    norm_kind(norm_str(s, "virtualization_type")))) == NULL) {
 		err_set(err, "cannot build the record");
 		return NULL;
 	}

@@ -127,7 +127,7 @@ vf_normalize(const char *panel, const json_t *docs, char *err)
 	json_t		*rec, *cpu;
 
 	if (rest_id(json_object_get(s, "id"), id) == -1 ||
-	    (rec = norm_record_new(panel, id, "kvm")) == NULL) {
+	    (rec = norm_record_new(panel, id, norm_kind("kvm"))) == NULL) {
 		err_set(err, "the server has no valid id");
 		return NULL;
 	}

@@ -623,30 +623,6 @@ virtualizor_judge(const struct upstream_reply *u, struct reply *r)
 
 /* ---- normalization (pure) ---- */
 
-/* Virtualizor's virtualization types, in schema v1's words. */
-static const char *
-vz_kind(const char *virt)
-{
-	static const struct {
-		const char	*vk_virt;
-		const char	*vk_kind;
-	} kinds[] = {
-		{ "kvm", "qemu" }, { "proxk", "qemu" },
-		{ "lxc", "lxc" }, { "proxl", "lxc" },
-		{ "openvz", "openvz" }, { "vzo", "openvz" }, { "proxo", "openvz" },
-		{ "vzk", "qemu" },
-		{ "xen", "xen" }, { "xenhvm", "xen" }, { "xcp", "xen" },
-		{ "xcphvm", "xen" },
-	};
-	size_t	 i;
-
-	if (virt == NULL)
-		return NULL;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kinds[i].vk_virt, virt) == 0)
-			return kinds[i].vk_kind;
-	return NULL;
-}
 
 static const char *
 vz_status(const json_t *row, const json_t *st)
@@ -897,7 +873,7 @@ vz_normalize(const char *panel, const json_t *opts, const json_t *servers,
 		err_set(err, "no valid vpsid");
 		return NULL;
 	}
-	rec = norm_record_new(panel, id, vz_kind(norm_str(row, "virt")));
+	rec = norm_record_new(panel, id, norm_kind(norm_str(row, "virt")));
 	if (rec == NULL) {
 		err_set(err, "out of memory");
 		return NULL;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sightline.h"
 
@@ -151,6 +152,36 @@ norm_add_ip(json_t *ips, const char *s)
 	}
 	json_array_append_new(ips, json_string(canon));
 	return 1;
+}
+
+/*
+ * A panel's word for a virtualization type in schema v1's: "qemu" (KVM,
+ * as Proxmox names it), "lxc", "openvz" or "xen"; NULL (unknown) for any
+ * other. Borrowed, static.
+ */
+const char *
+norm_kind(const char *word)
+{
+	static const struct {
+		const char	*nk_word;
+		const char	*nk_kind;
+	} kinds[] = {
+		{ "qemu", "qemu" }, { "kvm", "qemu" }, { "proxk", "qemu" },
+		{ "vzk", "qemu" },
+		{ "lxc", "lxc" }, { "proxl", "lxc" },
+		{ "openvz", "openvz" }, { "vz", "openvz" }, { "vzo", "openvz" },
+		{ "proxo", "openvz" },
+		{ "xen", "xen" }, { "xen hvm", "xen" }, { "xenhvm", "xen" },
+		{ "xcp", "xen" }, { "xcphvm", "xen" },
+	};
+	size_t	 i;
+
+	if (word == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcasecmp(kinds[i].nk_word, word) == 0)
+			return kinds[i].nk_kind;
+	return NULL;
 }
 
 /*

@@ -304,6 +304,7 @@ json_t		*norm_str_field(const json_t *, const char *);
 const json_t	*norm_object(const json_t *);
 json_t		*norm_mac(const char *);
 int		 norm_add_ip(json_t *, const char *);
+const char	*norm_kind(const char *);
 json_t		*norm_record_new(const char *, const char *, const char *);
 int		 norm_add_ip_prefix(json_t *, const char *, int);
 int		 norm_netmask_prefix(const char *);

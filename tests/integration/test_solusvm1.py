@@ -109,7 +109,7 @@ def test_inventory(env, how):
          "%s: the three fixture VPSes" % how)
     a, b, c = recs["svm/201"], recs["svm/202"], recs["svm/203"]
     t.eq((a["node"], a["kind"], a["status"], a["memory_mb"], a["disk_gb"],
-          a["bandwidth_gb"]), ("hv02", "kvm", "running", 2048, 40, 1024),
+          a["bandwidth_gb"]), ("hv02", "qemu", "running", 2048, 40, 1024),
          "%s: Alice's VPS: node, type, state, sizes" % how)
     t.eq(b["interfaces"], [{"mac": "00:16:3e:31:00:ca", "ips": [
         "198.51.100.42", "198.51.100.43", "2001:db8:200::42"],
