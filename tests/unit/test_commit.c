@@ -226,7 +226,9 @@ test_policy(void)
 	tap_int(json_array_size(json_object_get(arr, "_sd")), 1,
 	    "a list element's object has its own _sd");
 	commit_make(keys, "pve/100", "interfaces[0].label", "label",
-	    json_string("x"), NULL, digest, err);
+	    json_array_get(json_object_get(in, "interfaces"), 0) != NULL ?
+	    json_object_get(json_array_get(json_object_get(in, "interfaces"),
+	    0), "label") : NULL, NULL, digest, err);
 	tap_str(json_string_value(json_array_get(json_object_get(arr, "_sd"),
 	    0)), digest, "... bound to its path interfaces[0].label");
 	v = commit_lookup(in, "interfaces[0].label", name, sizeof(name), err);
