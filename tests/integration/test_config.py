@@ -76,7 +76,18 @@ def test_example(env):
     d = env.path("example")
     os.makedirs(os.path.join(d, "policies"), exist_ok=True)
     shutil.copy(EXAMPLE, d)
-    shutil.copy(POLICY, os.path.join(d, "policies"))
+    for plugin in ("proxmox", "virtualizor", "solusvm1", "solusvm2",
+                   "virtfusion"):
+        shutil.copy(os.path.join(SRCDIR, "policies", plugin + ".lua"),
+                    os.path.join(d, "policies"))
+    # The panels' credentials, in the forms the comments give.
+    for name, line in (("vz.cred", "adminapikey=k&adminapipass=p"),
+                       ("svm1.cred", "id=sightline&key=k"),
+                       ("svm2.token", "svm2-token"),
+                       ("vf.token", "vf-token")):
+        with open(os.path.join(d, name), "w") as f:
+            f.write(line + "\n")
+        os.chmod(os.path.join(d, name), 0o600)
     shutil.copy(env.path("server.pem"), d)
     shutil.copy(env.path("server.key"), d)
     os.chmod(os.path.join(d, "server.key"), 0o600)
