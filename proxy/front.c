@@ -622,6 +622,21 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 	front_req_free(fq);
 }
 
+static int
+front_proxmox_path(const char *path)
+{
+	const char	*rest;
+
+	if (path == NULL)
+		return 0;
+	if (strncmp(path, "/api2/", 6) == 0)
+		return 1;
+	if (strncmp(path, "/native/", 8) != 0)
+		return 0;
+	rest = path + 8 + strcspn(path + 8, "/");
+	return strncmp(rest, "/api2/", 6) == 0;
+}
+
 /*
  * An RFC 9457 problem document: type is a short slug naming the problem
  * ("upstream-timeout"), the detail says precisely what went wrong.
@@ -641,10 +656,12 @@ front_problem(struct front_req *fq, int status, const char *type,
 	snprintf(uri, sizeof(uri), "urn:sightline:problem:%s", type);
 	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", uri, "title",
 	    front_reason(status), "status", status, "detail", detail);
-	/* Proxmox clients (proxmoxer) read "data" of every answer, errors too. */
-	if (doc != NULL && fq->fq_path != NULL &&
-	    (strncmp(fq->fq_path, "/native/", 8) == 0 ||
-	    strncmp(fq->fq_path, "/api2/", 6) == 0))
+	/*
+	 * Proxmox clients (proxmoxer) read "data" of every answer, errors
+	 * too: so do answers on Proxmox API paths, /api2/... at the root or
+	 * below a panel, /native/NAME/api2/....
+	 */
+	if (doc != NULL && front_proxmox_path(fq->fq_path))
 		json_object_set_new(doc, "data", json_null());
 	if (doc == NULL || !utf8_valid(detail, strlen(detail)))
 		body = strdup("{\"status\":500,\"title\":\"Internal Server "

@@ -194,6 +194,14 @@ def run_redacted(env, raw):
     src = dict((k.lower(), v) for k, v in r.headers)["sightline-inventory"]
     t.ok(all(re.search(r"\b%s=\d+" % n, src) for n in PANELS),
          "Sightline-Inventory names all five inventories: %s" % src)
+    # "data": null is what Proxmox clients read from every answer: only
+    # problems on Proxmox API paths carry it.
+    r = env.get("/native/vz/index.php?act=vs&delete=1001")
+    t.ok(r.status == 403 and "data" not in r.json(),
+         "a refused Virtualizor call: 403, a problem without data", r.text())
+    r = env.get("/native/pve/api2/json/access/users")
+    t.ok(r.status == 403 and "data" in r.json() and r.json()["data"] is None,
+         "a refused Proxmox call: 403, with data: null", r.text())
     lookups = 0
     for c, recs in raw.items():
         for name, rec in recs.items():
