@@ -104,7 +104,11 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--log", choices=("file", "devnull"), default="file")
     ap.add_argument("--endpoints", default="lookup,list,healthz")
-    ap.add_argument("--daemon-cpu", default="0")
+    ap.add_argument("--daemon-cpu", default="0",
+                    help="CPUs sightlined may run on (taskset -c), e.g. 0 or 0,1")
+    ap.add_argument("--sign-threads", type=int, default=None,
+                    help="limits.sign_threads (default: sightlined's, 1; 0 signs "
+                         "on the event loop)")
     ap.add_argument("--client-cpu", default="1")
     ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
                     help="before each run, wait up to SECONDS for the "
@@ -133,6 +137,8 @@ def main():
         subprocess.run(["taskset", "-pc", opts.client_cpu,
                         str(env.emu.pid)], stdout=subprocess.DEVNULL)
         extra = {}
+        if opts.sign_threads is not None:
+            extra["limits"] = {"sign_threads": opts.sign_threads}
         if opts.log == "devnull":
             extra["log"] = "/dev/null"
         panel = {"refresh_interval": 86400}

@@ -402,7 +402,7 @@ conf_parse_limits(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 	static const char *const known[] = {
 		"max_connections", "max_header_bytes", "max_uri_bytes",
 		"idle_timeout", "request_timeout", "policy_memory",
-		"policy_instructions", NULL
+		"policy_instructions", "sign_threads", NULL
 	};
 	const json_t	*l = json_object_get(top, "limits");
 	json_t		*none = NULL;
@@ -427,6 +427,19 @@ conf_parse_limits(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 	cf->cf_policy_instructions = (uint64_t)conf_int(cx, l, "limits",
 	    "policy_instructions", POLICY_INSTRUCTIONS, 10000,
 	    POLICY_INSTRUCTIONS_MAX);
+	cf->cf_sign_threads = (int)conf_int(cx, l, "limits", "sign_threads",
+	    -1, 0, SIGNER_THREADS_MAX);
+	/*
+	 * By default, a thread for each CPU but one, which the event loop
+	 * keeps: a signing thread on the loop's only CPU costs more in
+	 * switches than it spares.
+	 */
+	if (cf->cf_sign_threads == -1) {
+		long	 n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		cf->cf_sign_threads = n <= 1 ? 0 : n - 1 > SIGNER_THREADS ?
+		    SIGNER_THREADS : (int)(n - 1);
+	}
 	json_decref(none);
 }
 

@@ -245,6 +245,40 @@ int		 sign_verify(const struct keys_vkey *, const struct sign_msg *,
 		    const struct sign_msg *, const void *, size_t, long long *,
 		    char *);
 
+/* signer.c */
+#define SIGNER_THREADS		4	/* at most, by default: CPUs - 1 */
+#define SIGNER_THREADS_MAX	64
+struct signer_job {
+	TAILQ_ENTRY(signer_job)	 sj_entry;
+	void			*sj_arg;	/* the caller's */
+	/* what to sign */
+	const struct keys	*sj_keys;
+	int			 sj_status;
+	const char		*sj_ctype;
+	const char		*sj_body;
+	size_t			 sj_len;
+	int			 sj_head;	/* HEAD: no content */
+	const char		*sj_method;
+	const char		*sj_path;
+	const char		*sj_query;	/* or NULL */
+	const char		*sj_source;	/* Sightline-Inventory */
+	long long		 sj_created;
+	/* the result */
+	int			 sj_rc;		/* 0, or -1 with sj_err */
+	char			 sj_digest[SIGN_DIGEST_MAX];
+	char			 sj_input[SIGN_INPUT_MAX];
+	char			 sj_sig[SIGN_SIG_MAX];
+	char			 sj_err[ERR_MAX];
+};
+struct signer;
+void		 signer_work(struct signer_job *);
+struct signer	*signer_new(int, char *);
+int		 signer_fd(const struct signer *);
+void		 signer_submit(struct signer *, struct signer_job *);
+struct signer_job *signer_done(struct signer *);
+void		 signer_wait(struct signer *);
+void		 signer_free(struct signer *);
+
 /* httpmsg.c */
 #define HTTPMSG_FIELDS_MAX	128
 struct httpmsg {
@@ -442,6 +476,7 @@ struct conf {
 	double			 cf_request_timeout;
 	size_t			 cf_policy_memory;
 	uint64_t		 cf_policy_instructions;
+	int			 cf_sign_threads;	/* 0: sign on the loop */
 };
 
 struct conf	*conf_load(const char *, char **);

@@ -199,10 +199,44 @@ def test_tampered(env, saved):
          r.stdout + r.stderr)
 
 
+def test_threads(env):
+    """Signing on the event loop (sign_threads = 0) and on 3 threads: many
+    clients at once, each answer signed for its own request."""
+    import threading
+    targets = ["/v1/lookup?ip=203.0.113.41", "/v1/vps/pve/100",
+               "/v1/vps/pve/101", "/v1/nodes", "/v1/vps/pve/999",
+               "/v1/lookup?mac=BC:24:11:3A:5F:01", "/healthz", "/v1/key"]
+    for n in (0, 3):
+        env.stop_daemon()
+        env.write_config(env.config(extra={"limits": {"sign_threads": n}}))
+        env.start_daemon()
+        bad, count = [], [0]
+
+        def client(k):
+            for i in range(40):
+                target = targets[(i + k) % len(targets)]
+                r = env.get(target)
+                p, _, q = target.partition("?")
+                err = sigcheck.verify(env.vkey, "GET", p, q or None,
+                                      r.status, r.headers, r.body)
+                count[0] += 1
+                if err is not None:
+                    bad.append((target, r.status, err))
+        ths = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+        for th in ths:
+            th.start()
+        for th in ths:
+            th.join()
+        t.ok(count[0] == 320 and not bad, "sign_threads = %d: 320 answers to "
+             "8 clients at once, each signed for its own request" % n,
+             bad[:5])
+
+
 with Env("signed") as env:
     env.start()
     t.run(test_key, env)
     t.run(test_sources, env)
     saved = test_all(env)
     t.run(test_tampered, env, saved)
+    t.run(test_threads, env)
 t.done()

@@ -351,6 +351,13 @@ test_valid(void)
 	    "limits.policy_memory default");
 	tap_int((long long)cf->cf_policy_instructions, POLICY_INSTRUCTIONS,
 	    "limits.policy_instructions default");
+	{
+		long	 n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		tap_int(cf->cf_sign_threads, n <= 1 ? 0 : n - 1 > SIGNER_THREADS ?
+		    SIGNER_THREADS : n - 1,
+		    "limits.sign_threads default: CPUs - 1, at most 4");
+	}
 	tap_str(cf->cf_log, "stderr", "log defaults to stderr");
 	conf_free(cf);
 	conf_free(NULL);	/* does nothing; a crash fails the test */
@@ -377,7 +384,8 @@ test_full(void)
 	    "limits = { max_connections = 10, max_header_bytes = 1024,\n"
 	    "  max_uri_bytes = 256, idle_timeout = 1.5,\n"
 	    "  request_timeout = 300,\n"
-	    "  policy_memory = 262144, policy_instructions = 10000 }\n"
+	    "  policy_memory = 262144, policy_instructions = 10000,\n"
+	    "  sign_threads = 7 }\n"
 	    "hosters = {\n"
 	    "  { name = \"acme\", token_sha256 = \"" TOKEN_HEX "\",\n"
 	    "    pve_token_id = \"noc@pve!sightline\" },\n"
@@ -424,6 +432,7 @@ test_full(void)
 	tap_int((long long)cf->cf_policy_memory, 262144, "policy_memory");
 	tap_int((long long)cf->cf_policy_instructions, 10000,
 	    "policy_instructions");
+	tap_int(cf->cf_sign_threads, 7, "sign_threads");
 	tap_int((long long)cf->cf_nhosters, 3, "three hosters");
 	tap_str(cf->cf_hosters[0].ho_pve_token_id, "noc@pve!sightline",
 	    "pve_token_id");
@@ -581,6 +590,10 @@ static const struct {
 	  "tls", "missing, and a listen address uses TLS", 1 },
 	{ "tls without key", LISTEN_OK HOSTERS_OK PANELS_OK
 	  "tls = { certificate = \"cert.pem\" }\n", "tls.key", "missing", 1 },
+	{ "sign_threads 65", BASE PANELS_OK "limits = { sign_threads = 65 }\n",
+	  "limits.sign_threads", "out of range (0 to 64)", 1 },
+	{ "sign_threads -1", BASE PANELS_OK "limits = { sign_threads = -1 }\n",
+	  "limits.sign_threads", "out of range (0 to 64)", 1 },
 	{ "no keys", LISTEN_OK TLS_OK HOSTERS_OK PANELS_OK "-- no keys\n", "keys",
 	  "missing: every answer is signed", 1 },
 	{ "keys without secret", BASE PANELS_OK
