@@ -244,6 +244,58 @@ def test_secret_modes(env):
               "No such file"))
 
 
+def test_signing_keys(env):
+    """Keys with wrong modes, wrong lengths or garbage: refused at start,
+    naming the file; the daemon itself will not start either."""
+    skey, secret = env.key_signing, env.key_secret
+    text = open(skey).read().strip()
+    parts = text.split("+", 4)      # PRIVATE, KEY, name, key id, base64
+    cases = []
+    loose = env.path("loose.skey")
+    shutil.copy(skey, loose)
+    os.chmod(loose, 0o644)
+    cases.append(("a world-readable signing key", loose, secret,
+                  (loose, "mode 0644", "chmod 600")))
+    for name, body, why in (
+            ("short.skey", text[:-10] + "\n", "the key is not base64"),
+            ("garbage.skey", "\x00\x01 not a key at all\n", "NUL byte"),
+            ("vkey.skey", env.vkey + "\n", "not a signing key"),
+            ("other-id.skey", "PRIVATE+KEY+%s+00000000+%s\n" % (
+                parts[2], parts[4]), "does not match the key")):
+        path = env.path(name)
+        with open(path, "w") as f:
+            f.write(body)
+        os.chmod(path, 0o600)
+        cases.append(("a signing key: " + name, path, secret, (path, why)))
+    for name, body, why in (("short.secret", "AAAA\n",
+                             "not base64 of 32 bytes"),
+                            ("text.secret", "hunter2 hunter2\n",
+                             "not base64 of 32 bytes")):
+        path = env.path(name)
+        with open(path, "w") as f:
+            f.write(body)
+        os.chmod(path, 0o600)
+        cases.append(("a secret: " + name, skey, path, (path, why)))
+    lsecret = env.path("loose.secret")
+    shutil.copy(secret, lsecret)
+    os.chmod(lsecret, 0o640)
+    cases.append(("a group-readable secret", skey, lsecret,
+                  (lsecret, "mode 0640")))
+    for desc, sk, sc, want in cases:
+        cf = env.config(extra={"keys": {"signing": sk, "secret": sc}})
+        bad(env, desc, cf, want=("keys: ",) + want)
+    cf = env.config(extra={"keys": {"signing": loose, "secret": secret}})
+    path = write(env, "loose-key.conf", conf_text(cf))
+    try:
+        r = run([SIGHTLINED, "-f", path], timeout=20)
+        t.ok(r.returncode != 0 and loose in r.stderr,
+             "sightlined will not start with a readable signing key",
+             r.stderr)
+    except subprocess.TimeoutExpired:
+        t.ok(False, "sightlined will not start with a readable signing key",
+             "it kept running")
+
+
 def test_policies(env):
     cf = env.config(panel={"policy": env.path("absent.lua")})
     bad(env, "a missing policy file", cf,
@@ -384,7 +436,8 @@ def test_daemon_refuses(env):
 with Env("config") as env:
     env.emu_port = 8006     # no emulator: the check does not connect
     for fn in (test_good, test_example, test_man_examples, test_many_errors,
-               test_keys_and_types, test_secret_modes, test_policies,
+               test_keys_and_types, test_secret_modes, test_signing_keys,
+               test_policies,
                test_listeners, test_lua_sandbox, test_daemon_refuses):
         t.run(fn, env)
 t.done()
