@@ -2,8 +2,8 @@
  * solusvm2.c: the SolusVM 2 plugin (REST, /api/v1, bearer token).
  * Inventory: every page of /servers, each server's /servers/{id}/disks,
  * and every page of /compute_resources as the nodes; normalization into
- * schema v1; the native allow-list. Listings, errors, the token and the
- * allow-list matcher are rest.c's, shared with VirtFusion.
+ * schema v1; the native allow-list. Listings, errors, the token and ids
+ * are rest.c's, the allow-list matcher route.c's, shared with VirtFusion.
  *
  * A server carries its addresses twice, in the older "ips" list and the
  * newer "ip_addresses" {ipv4, ipv6}; panels of either age exist, so both
@@ -19,7 +19,7 @@
 #define SVM2_API_ROOT	"/api/v1"
 #define SVM2_PAGED	{ "page", "#" }, { "per_page", "#" }
 
-static const struct rest_route svm2_routes[] = {
+static const struct route svm2_routes[] = {
 	{ "/servers", { SVM2_PAGED, { "filter[user_id]", "#" },
 	    { "filter[compute_resource_id]", "#" },
 	    { "filter[status]", "started|stopped|starting|stopping|"
@@ -33,7 +33,10 @@ static const struct rest_route svm2_routes[] = {
 	{ "/ip_blocks/{id}", { { NULL, NULL } } },
 	{ "/locations", { SVM2_PAGED } },
 };
-#define SVM2_NROUTES	(sizeof(svm2_routes) / sizeof(svm2_routes[0]))
+static const struct route_table svm2_table = {
+	svm2_routes, sizeof(svm2_routes) / sizeof(svm2_routes[0]),
+	rest_segment, 1	/* {id}: a numeric id; PHP's a[b] names */
+};
 
 /* ---- normalization (pure) ---- */
 
@@ -289,14 +292,13 @@ static int
 solusvm2_native_route(const char *path, const char *query,
     struct native_route *nr, char *err)
 {
-	return rest_native_route(svm2_routes, SVM2_NROUTES, path, query, nr,
-	    err);
+	return route_find(&svm2_table, path, query, nr, err);
 }
 
 static const char *
 solusvm2_endpoint(size_t i)
 {
-	return i < SVM2_NROUTES ? svm2_routes[i].rr_pattern : NULL;
+	return route_endpoint(&svm2_table, i);
 }
 
 const struct plugin plugin_solusvm2 = {

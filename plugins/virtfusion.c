@@ -4,8 +4,8 @@
  * hypervisors only), each server's /servers/{id} for its network and
  * storage, and every page of /compute/hypervisors as the nodes;
  * normalization into schema v1; the native allow-list. Listings, errors,
- * the token and the allow-list matcher are rest.c's, shared with
- * SolusVM 2.
+ * the token and ids are rest.c's, the allow-list matcher route.c's,
+ * shared with SolusVM 2.
  *
  * GET /servers/{id}/vnc answers the VNC password and a websocket token:
  * it is not on the allow-list, and no pattern here can match it.
@@ -21,7 +21,7 @@
 #define VF_PAGE_SIZE	"200"	/* the most "results" VirtFusion allows */
 #define VF_PAGED	{ "page", "#" }, { "results", "#" }
 
-static const struct rest_route vf_routes[] = {
+static const struct route vf_routes[] = {
 	{ "/servers", { VF_PAGED, { "type", "simple|full" } } },
 	{ "/servers/{id}", { { "remoteState", "true|false" } } },
 	{ "/servers/{id}/traffic", { { NULL, NULL } } },
@@ -32,7 +32,10 @@ static const struct rest_route vf_routes[] = {
 	{ "/compute/hypervisors/groups/{id}", { { NULL, NULL } } },
 	{ "/compute/hypervisors/groups/{id}/resources", { { NULL, NULL } } },
 };
-#define VF_NROUTES	(sizeof(vf_routes) / sizeof(vf_routes[0]))
+static const struct route_table vf_table = {
+	vf_routes, sizeof(vf_routes) / sizeof(vf_routes[0]),
+	rest_segment, 1	/* {id}: a numeric id; PHP's a[b] names */
+};
 
 /* ---- normalization (pure) ---- */
 
@@ -279,13 +282,13 @@ static int
 virtfusion_native_route(const char *path, const char *query,
     struct native_route *nr, char *err)
 {
-	return rest_native_route(vf_routes, VF_NROUTES, path, query, nr, err);
+	return route_find(&vf_table, path, query, nr, err);
 }
 
 static const char *
 virtfusion_endpoint(size_t i)
 {
-	return i < VF_NROUTES ? vf_routes[i].rr_pattern : NULL;
+	return route_endpoint(&vf_table, i);
 }
 
 const struct plugin plugin_virtfusion = {
