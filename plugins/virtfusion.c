@@ -185,95 +185,33 @@ vf_node(const char *panel, const json_t *h)
 	    "disk_gb", "address", norm_str_field(h, "ip"));
 }
 
-/* ---- inventory ---- */
+/* ---- inventory: rest.c's ---- */
+
+/* The listing of /servers holds ids, owners and hypervisors only. */
+static const struct rest_panel vf_panel = {
+	"/servers?results=" VF_PAGE_SIZE,
+	"/compute/hypervisors?results=" VF_PAGE_SIZE, "hypervisors",
+	"summary", "", "server", JSON_OBJECT, vf_node, vf_normalize
+};
 
 static int
 virtfusion_inventory(struct fetch *f, char *err)
 {
-	if (rest_list(f, "/servers?results=" VF_PAGE_SIZE, "servers") == -1 ||
-	    rest_list(f, "/compute/hypervisors?results=" VF_PAGE_SIZE,
-	    "hypervisors") == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* A server of the listing: its group, and the call for its details. */
-static int
-vf_server(struct fetch *f, const json_t *s, void *arg, char *err)
-{
-	struct fetch_group	*g;
-	char			 id[NORM_NATIVE_ID_MAX + 1], key[80], path[96];
-
-	(void)arg;
-	rest_id(json_object_get(s, "id"), id);
-	snprintf(key, sizeof(key), "server %s", id);
-	snprintf(path, sizeof(path), "/servers/%s", id);
-	if ((g = fetch_group(f, key)) == NULL ||
-	    fetch_group_put(g, "summary", (json_t *)s) == -1 ||
-	    fetch_get(f, g, path) == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-vf_hypervisor(struct fetch *f, const json_t *h, void *arg, char *err)
-{
-	json_t	*n;
-
-	(void)arg;
-	if ((n = vf_node(fetch_panel(f), h)) == NULL)
-		return 0;
-	if (fetch_add_node(f, n) == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
+	return rest_inventory(f, &vf_panel, err);
 }
 
 static int
 virtfusion_fetched(struct fetch *f, struct fetch_group *g, const char *path,
     const struct reply *r, char *err)
 {
-	const char	*list = rest_list_name(g);
-	const json_t	*d;
-
-	if (list != NULL)
-		return rest_list_page(f, g, path, r, strcmp(list, "servers") ==
-		    0 ? vf_server : vf_hypervisor, NULL, err);
-	/* A server deleted since the listing was read: no record. */
-	if (r->rp_kind == REPLY_STATUS && r->rp_status == 404) {
-		if (fetch_group_put(g, "gone", json_true()) == -1) {
-			err_set(err, "out of memory");
-			return -1;
-		}
-		return 0;
-	}
-	if ((d = rest_data(r, JSON_OBJECT, err)) == NULL)
-		return -1;
-	if (fetch_group_put(g, "server", (json_t *)d) == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
+	return rest_fetched(f, g, path, r, &vf_panel, err);
 }
 
 static int
 virtfusion_record(struct fetch *f, const json_t *docs, json_t **rec,
     char *err)
 {
-	int	 rc;
-
-	*rec = NULL;
-	if ((rc = rest_list_close(docs, err)) != 0)
-		return rc == -1 ? -1 : 0;
-	if (json_object_get(docs, "gone") != NULL)
-		return 0;
-	*rec = vf_normalize(fetch_panel(f), docs, err);
-	return *rec == NULL ? -1 : 0;
+	return rest_record(f, docs, rec, &vf_panel, err);
 }
 
 /* ---- native allow-list ---- */

@@ -2,9 +2,11 @@
  * rest.c: what the REST/JSON panels built on Laravel (SolusVM 2,
  * VirtFusion) share, written once: the bearer token, the judgement of
  * Laravel's error bodies ({"message": ..., "errors": ...}, {"msg": ...}),
- * listings read to their last page, and numeric ids, which the route
- * tables' {id} segments take (rest_segment()). The allow-list matcher
- * itself is route.c's.
+ * listings read to their last page, numeric ids, which the route
+ * tables' {id} segments take (rest_segment()), and the inventory itself
+ * (a listing of servers, one call per server for its details, a listing
+ * of nodes) as struct rest_panel describes it. The allow-list matcher
+ * is route.c's.
  *
  * A listing is a fetch group of its own ("$list" in its documents): its
  * calls are the pages, and it closes, like any group, when the last page
@@ -359,6 +361,110 @@ rest_list_close(const json_t *docs, char *err)
 		return -1;
 	}
 	return 1;
+}
+
+/* ---- the inventory ---- */
+
+/*
+ * A REST panel's inventory: the listing of servers and the listing of
+ * nodes, both read to their last page. Returns 0, or -1 with a reason.
+ */
+int
+rest_inventory(struct fetch *f, const struct rest_panel *pn, char *err)
+{
+	if (rest_list(f, pn->rpn_servers, "servers") == -1 ||
+	    rest_list(f, pn->rpn_nodes, pn->rpn_nodes_name) == -1) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A server of the listing: its group, and the call for its details. */
+static int
+rest_server(struct fetch *f, const json_t *s, void *arg, char *err)
+{
+	const struct rest_panel	*pn = arg;
+	struct fetch_group	*g;
+	char			 id[NORM_NATIVE_ID_MAX + 1], key[80], path[96];
+
+	rest_id(json_object_get(s, "id"), id);
+	snprintf(key, sizeof(key), "server %s", id);
+	snprintf(path, sizeof(path), "/servers/%s%s", id, pn->rpn_detail);
+	if ((g = fetch_group(f, key)) == NULL ||
+	    fetch_group_put(g, pn->rpn_entry, (json_t *)s) == -1 ||
+	    fetch_get(f, g, path) == -1) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A node of the listing; one the plugin makes nothing of is left out. */
+static int
+rest_node(struct fetch *f, const json_t *it, void *arg, char *err)
+{
+	const struct rest_panel	*pn = arg;
+	json_t			*n;
+
+	if ((n = pn->rpn_node(fetch_panel(f), it)) == NULL)
+		return 0;
+	if (fetch_add_node(f, n) == -1) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pl_fetched of a REST panel: a page of a listing, or a server's
+ * details, kept under rpn_detail_doc. Returns 0, or -1 with a reason.
+ */
+int
+rest_fetched(struct fetch *f, struct fetch_group *g, const char *path,
+    const struct reply *r, const struct rest_panel *pn, char *err)
+{
+	const char	*list = rest_list_name(g);
+	const json_t	*d;
+
+	if (list != NULL)
+		return rest_list_page(f, g, path, r, strcmp(list, "servers") ==
+		    0 ? rest_server : rest_node, (void *)pn, err);
+	/* A server deleted since the listing was read: no record. */
+	if (r->rp_kind == REPLY_STATUS && r->rp_status == 404) {
+		if (fetch_group_put(g, "gone", json_true()) == -1) {
+			err_set(err, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if ((d = rest_data(r, pn->rpn_detail_type, err)) == NULL)
+		return -1;
+	if (fetch_group_put(g, pn->rpn_detail_doc, (json_t *)d) == -1) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pl_record of a REST panel: a listing that did not hold together is an
+ * error, a listing or a server gone since makes no record, any other
+ * group is a server's, normalized by rpn_normalize.
+ */
+int
+rest_record(struct fetch *f, const json_t *docs, json_t **rec,
+    const struct rest_panel *pn, char *err)
+{
+	int	 rc;
+
+	*rec = NULL;
+	if ((rc = rest_list_close(docs, err)) != 0)
+		return rc == -1 ? -1 : 0;
+	if (json_object_get(docs, "gone") != NULL)
+		return 0;
+	*rec = pn->rpn_normalize(fetch_panel(f), docs, err);
+	return *rec == NULL ? -1 : 0;
 }
 
 /* ---- ids ---- */

@@ -633,6 +633,20 @@ const char	*route_endpoint(const struct route_table *, size_t);
 #define REST_ID_MAX		ROUTE_NUMBER_MAX /* the ids the allow-list takes */
 #define REST_PATH_MAX		512	/* an upstream path sightline makes */
 typedef int (*rest_item_fn)(struct fetch *, const json_t *, void *, char *);
+/* What tells one REST panel's inventory from another's. */
+struct rest_panel {
+	const char	*rpn_servers;	/* the servers' listing: "/servers" */
+	const char	*rpn_nodes;	/* the nodes' listing */
+	const char	*rpn_nodes_name;	/* what it lists, in error messages */
+	const char	*rpn_entry;	/* a server's listing entry is kept as */
+	const char	*rpn_detail;	/* its details: /servers/{id} + this */
+	const char	*rpn_detail_doc;	/* and they are kept as */
+	json_type	 rpn_detail_type;	/* their "data" */
+	/* A node from a listing entry: new, or NULL to leave it out. */
+	json_t		*(*rpn_node)(const char *, const json_t *);
+	/* A record from a server's documents: new, or NULL with a reason. */
+	json_t		*(*rpn_normalize)(const char *, const json_t *, char *);
+};
 int		 rest_credentials(const char *, char *);
 int		 rest_auth(const char *, char **, char **, char *);
 int		 rest_options(const json_t *, char *);
@@ -644,6 +658,13 @@ int		 rest_list_page(struct fetch *, struct fetch_group *,
 		    const char *, const struct reply *, rest_item_fn, void *,
 		    char *);
 int		 rest_list_close(const json_t *, char *);
+int		 rest_inventory(struct fetch *, const struct rest_panel *,
+		    char *);
+int		 rest_fetched(struct fetch *, struct fetch_group *,
+		    const char *, const struct reply *,
+		    const struct rest_panel *, char *);
+int		 rest_record(struct fetch *, const json_t *, json_t **,
+		    const struct rest_panel *, char *);
 int		 rest_id(const json_t *, char[NORM_NATIVE_ID_MAX + 1]);
 int		 rest_segment(const char *, const char *, char *);
 
