@@ -23,20 +23,12 @@
 #define PVE_PROP_MAX		512	/* one item of a property string */
 #define PVE_NET_MAX		32	/* net0 .. net31 */
 #define PVE_DISKS_MAX		600	/* more than all disk keys together */
-#define PVE_SEGMENTS_MAX	8	/* of a native path */
 
-/* The allow-list. A pattern's {name} matches one validated path segment. */
-struct pve_param {
-	const char	*pp_name;
-	const char	*pp_values;	/* "a|b|c" */
-};
-
-struct pve_route {
-	const char		*pr_pattern;
-	struct pve_param	 pr_params[3];
-};
-
-static const struct pve_route pve_routes[] = {
+/*
+ * The allow-list (route.c matches it). {node}, {vmid} and {storage}
+ * are checked by pve_segment().
+ */
+static const struct route pve_routes[] = {
 	{ "/version", { { NULL, NULL } } },
 	{ "/cluster/resources", { { "type", "vm|node|storage" } } },
 	{ "/cluster/status", { { NULL, NULL } } },
@@ -55,7 +47,6 @@ static const struct pve_route pve_routes[] = {
 	    { { "content", "images|rootdir" }, { "enabled", "0|1" } } },
 	{ "/nodes/{node}/storage/{storage}/status", { { NULL, NULL } } },
 };
-#define PVE_NROUTES	(sizeof(pve_routes) / sizeof(pve_routes[0]))
 
 
 /*
@@ -891,180 +882,54 @@ proxmox_record(struct fetch *f, const json_t *docs, json_t **rec, char *err)
 
 /* ---- native allow-list ---- */
 
-/* Does value v appear in "a|b|c"? */
+/*
+ * The rs_segment of pve_routes. A node or storage name that is not one
+ * is refused outright, with its reason; a guest id out of range only
+ * fails to match.
+ */
 static int
-pve_in_list(const char *list, const char *v)
+pve_segment(const char *name, const char *value, char *err)
 {
-	size_t	 n = strlen(v);
-
-	while (*list != '\0') {
-		size_t	 m = strcspn(list, "|");
-
-		if (m == n && strncmp(list, v, n) == 0)
-			return 1;
-		list += m + (list[m] == '|');
+	if (strcmp(name, "node") == 0) {
+		if (!pve_valid_node(value)) {
+			err_set(err, "\"%s\" is not a valid node name", value);
+			return -1;
+		}
+		return 1;
+	}
+	if (strcmp(name, "vmid") == 0)
+		return pve_valid_vmid(value);
+	if (strcmp(name, "storage") == 0) {
+		if (!pve_valid_storage(value)) {
+			err_set(err, "\"%s\" is not a valid storage id", value);
+			return -1;
+		}
+		return 1;
 	}
 	return 0;
 }
 
-static int
-pve_match(const struct pve_route *rt, char *const *seg, size_t nseg,
-    char *err)
-{
-	char		 pat[128];
-	char		*p, *save = NULL, *ps;
-	size_t		 i = 0;
-
-	strlcpy(pat, rt->pr_pattern, sizeof(pat));
-	for (ps = strtok_r(pat, "/", &save); ps != NULL;
-	    ps = strtok_r(NULL, "/", &save), i++) {
-		if (i >= nseg)
-			return 0;
-		p = seg[i];
-		if (strcmp(ps, "{node}") == 0) {
-			if (!pve_valid_node(p)) {
-				err_set(err, "\"%s\" is not a valid node name",
-				    p);
-				return -1;
-			}
-		} else if (strcmp(ps, "{vmid}") == 0) {
-			if (!pve_valid_vmid(p))
-				return 0;
-		} else if (strcmp(ps, "{storage}") == 0) {
-			if (!pve_valid_storage(p)) {
-				err_set(err, "\"%s\" is not a valid storage id",
-				    p);
-				return -1;
-			}
-		} else if (strcmp(ps, p) != 0)
-			return 0;
-	}
-	return i == nseg;
-}
-
-static int
-pve_query(const struct pve_route *rt, const char *query, char *out,
-    size_t outlen, char *err)
-{
-	char		 q[FRONT_URI_BYTES_MAX], seen[3] = { 0, 0, 0 };
-	char		*item, *save = NULL, *eq;
-	size_t		 i;
-
-	out[0] = '\0';
-	if (query == NULL || query[0] == '\0')
-		return 0;
-	if (strlcpy(q, query, sizeof(q)) >= sizeof(q)) {
-		err_set(err, "query too long");
-		return -1;
-	}
-	for (item = strtok_r(q, "&", &save); item != NULL;
-	    item = strtok_r(NULL, "&", &save)) {
-		if ((eq = strchr(item, '=')) == NULL) {
-			err_set(err, "query item \"%s\" has no value", item);
-			return -1;
-		}
-		*eq++ = '\0';
-		for (i = 0; i < 3 && rt->pr_params[i].pp_name != NULL; i++)
-			if (strcmp(rt->pr_params[i].pp_name, item) == 0)
-				break;
-		if (i == 3 || rt->pr_params[i].pp_name == NULL) {
-			err_set(err, "parameter \"%s\" is not allowed for %s",
-			    item, rt->pr_pattern);
-			return -1;
-		}
-		if (seen[i]++) {
-			err_set(err, "parameter \"%s\" given twice", item);
-			return -1;
-		}
-		if (!pve_in_list(rt->pr_params[i].pp_values, eq)) {
-			err_set(err, "parameter \"%s\" may only be %s", item,
-			    rt->pr_params[i].pp_values);
-			return -1;
-		}
-		if (strlcat(out, out[0] == '\0' ? "?" : "&", outlen) >= outlen ||
-		    strlcat(out, item, outlen) >= outlen ||
-		    strlcat(out, "=", outlen) >= outlen ||
-		    strlcat(out, eq, outlen) >= outlen) {
-			err_set(err, "query too long");
-			return -1;
-		}
-	}
-	return 0;
-}
+/* Proxmox takes no PHP-style a[b] query names. */
+static const struct route_table pve_table = {
+	pve_routes, sizeof(pve_routes) / sizeof(pve_routes[0]),
+	pve_segment, 0
+};
 
 /*
  * path is what the hoster asked for below /api2/json, raw (not decoded),
- * query the raw query string or NULL. Only paths made of plain characters
- * are considered: no percent-encoding, no "." or ".." segments, no empty
- * segments, so that what is checked is exactly what the panel will see.
+ * query the raw query string or NULL.
  */
 static int
 proxmox_native_route(const char *path, const char *query,
     struct native_route *nr, char *err)
 {
-	char		 buf[FRONT_URI_BYTES_MAX], q[FRONT_URI_BYTES_MAX];
-	char		*seg[PVE_SEGMENTS_MAX], *s, *save = NULL;
-	size_t		 nseg = 0, i, len = strlen(path);
-	int		 m;
-
-	if (len == 0 || path[0] != '/' || len >= sizeof(buf)) {
-		err_set(err, "the path must start with / and be shorter "
-		    "than %zu bytes", sizeof(buf));
-		return -1;
-	}
-	if (strspn(path, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.") != len) {
-		err_set(err, "native paths may only hold letters, digits and "
-		    "/ - _ . (no percent-encoding)");
-		return -1;
-	}
-	if (strstr(path, "//") != NULL || (path[len - 1] == '/' && len > 1)) {
-		err_set(err, "empty path segments are refused");
-		return -1;
-	}
-	if (query != NULL && strspn(query, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.=&") != strlen(query)) {
-		err_set(err, "native queries may only hold letters, digits and "
-		    "- _ . = &");
-		return -1;
-	}
-	strlcpy(buf, path, sizeof(buf));
-	for (s = strtok_r(buf, "/", &save); s != NULL;
-	    s = strtok_r(NULL, "/", &save)) {
-		if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
-			err_set(err, "path segments . and .. are refused");
-			return -1;
-		}
-		if (nseg == PVE_SEGMENTS_MAX) {
-			err_set(err, "%s is not on the read-only allow-list",
-			    path);
-			return -1;
-		}
-		seg[nseg++] = s;
-	}
-	for (i = 0; i < PVE_NROUTES; i++) {
-		if ((m = pve_match(&pve_routes[i], seg, nseg, err)) == -1)
-			return -1;
-		if (m == 0)
-			continue;
-		if (pve_query(&pve_routes[i], query, q, sizeof(q), err) == -1)
-			return -1;
-		nr->nr_endpoint = pve_routes[i].pr_pattern;
-		if ((size_t)snprintf(nr->nr_path, sizeof(nr->nr_path), "%s%s",
-		    path, q) >= sizeof(nr->nr_path)) {
-			err_set(err, "path too long");
-			return -1;
-		}
-		return 0;
-	}
-	err_set(err, "%s is not on the read-only allow-list", path);
-	return -1;
+	return route_find(&pve_table, path, query, nr, err);
 }
 
 static const char *
 proxmox_endpoint(size_t i)
 {
-	return i < PVE_NROUTES ? pve_routes[i].pr_pattern : NULL;
+	return route_endpoint(&pve_table, i);
 }
 
 const struct plugin plugin_proxmox = {

@@ -2,8 +2,8 @@
  * solusvm2.c: the SolusVM 2 plugin (REST, /api/v1, bearer token).
  * Inventory: every page of /servers, each server's /servers/{id}/disks,
  * and every page of /compute_resources as the nodes; normalization into
- * schema v1; the native allow-list. Listings, errors, the token and the
- * allow-list matcher are rest.c's, shared with VirtFusion.
+ * schema v1; the native allow-list. Listings, errors, the token and ids
+ * are rest.c's, the allow-list matcher route.c's, shared with VirtFusion.
  *
  * A server carries its addresses twice, in the older "ips" list and the
  * newer "ip_addresses" {ipv4, ipv6}; panels of either age exist, so both
@@ -19,7 +19,7 @@
 #define SVM2_API_ROOT	"/api/v1"
 #define SVM2_PAGED	{ "page", "#" }, { "per_page", "#" }
 
-static const struct rest_route svm2_routes[] = {
+static const struct route svm2_routes[] = {
 	{ "/servers", { SVM2_PAGED, { "filter[user_id]", "#" },
 	    { "filter[compute_resource_id]", "#" },
 	    { "filter[status]", "started|stopped|starting|stopping|"
@@ -33,7 +33,10 @@ static const struct rest_route svm2_routes[] = {
 	{ "/ip_blocks/{id}", { { NULL, NULL } } },
 	{ "/locations", { SVM2_PAGED } },
 };
-#define SVM2_NROUTES	(sizeof(svm2_routes) / sizeof(svm2_routes[0]))
+static const struct route_table svm2_table = {
+	svm2_routes, sizeof(svm2_routes) / sizeof(svm2_routes[0]),
+	rest_segment, 1	/* {id}: a numeric id; PHP's a[b] names */
+};
 
 /* ---- normalization (pure) ---- */
 
@@ -193,94 +196,30 @@ svm2_node(const char *panel, const json_t *c)
 	    "cpu", "memory_mb", "disk_gb", "address", norm_str_field(c, "host"));
 }
 
-/* ---- inventory ---- */
+/* ---- inventory: rest.c's ---- */
+
+static const struct rest_panel svm2_panel = {
+	"/servers", "/compute_resources", "compute_resources",
+	"server", "/disks", "disks", JSON_ARRAY, svm2_node, svm2_normalize
+};
 
 static int
 solusvm2_inventory(struct fetch *f, char *err)
 {
-	if (rest_list(f, "/servers", "servers") == -1 ||
-	    rest_list(f, "/compute_resources", "compute_resources") == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* A server of the listing: its group, and the call for its disks. */
-static int
-svm2_server(struct fetch *f, const json_t *s, void *arg, char *err)
-{
-	struct fetch_group	*g;
-	char			 id[NORM_NATIVE_ID_MAX + 1], key[80], path[96];
-
-	(void)arg;
-	rest_id(json_object_get(s, "id"), id);
-	snprintf(key, sizeof(key), "server %s", id);
-	snprintf(path, sizeof(path), "/servers/%s/disks", id);
-	if ((g = fetch_group(f, key)) == NULL ||
-	    fetch_group_put(g, "server", (json_t *)s) == -1 ||
-	    fetch_get(f, g, path) == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-svm2_compute_resource(struct fetch *f, const json_t *c, void *arg,
-    char *err)
-{
-	json_t	*n;
-
-	(void)arg;
-	if ((n = svm2_node(fetch_panel(f), c)) == NULL)
-		return 0;
-	if (fetch_add_node(f, n) == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
+	return rest_inventory(f, &svm2_panel, err);
 }
 
 static int
 solusvm2_fetched(struct fetch *f, struct fetch_group *g, const char *path,
     const struct reply *r, char *err)
 {
-	const char	*list = rest_list_name(g);
-	const json_t	*d;
-
-	if (list != NULL)
-		return rest_list_page(f, g, path, r, strcmp(list, "servers") ==
-		    0 ? svm2_server : svm2_compute_resource, NULL, err);
-	/* A server deleted since the listing was read: no record. */
-	if (r->rp_kind == REPLY_STATUS && r->rp_status == 404) {
-		if (fetch_group_put(g, "gone", json_true()) == -1) {
-			err_set(err, "out of memory");
-			return -1;
-		}
-		return 0;
-	}
-	if ((d = rest_data(r, JSON_ARRAY, err)) == NULL)
-		return -1;
-	if (fetch_group_put(g, "disks", (json_t *)d) == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
+	return rest_fetched(f, g, path, r, &svm2_panel, err);
 }
 
 static int
 solusvm2_record(struct fetch *f, const json_t *docs, json_t **rec, char *err)
 {
-	int	 rc;
-
-	*rec = NULL;
-	if ((rc = rest_list_close(docs, err)) != 0)
-		return rc == -1 ? -1 : 0;
-	if (json_object_get(docs, "gone") != NULL)
-		return 0;
-	*rec = svm2_normalize(fetch_panel(f), docs, err);
-	return *rec == NULL ? -1 : 0;
+	return rest_record(f, docs, rec, &svm2_panel, err);
 }
 
 /* ---- native allow-list ---- */
@@ -289,14 +228,13 @@ static int
 solusvm2_native_route(const char *path, const char *query,
     struct native_route *nr, char *err)
 {
-	return rest_native_route(svm2_routes, SVM2_NROUTES, path, query, nr,
-	    err);
+	return route_find(&svm2_table, path, query, nr, err);
 }
 
 static const char *
 solusvm2_endpoint(size_t i)
 {
-	return i < SVM2_NROUTES ? svm2_routes[i].rr_pattern : NULL;
+	return route_endpoint(&svm2_table, i);
 }
 
 const struct plugin plugin_solusvm2 = {

@@ -4,8 +4,8 @@
  * hypervisors only), each server's /servers/{id} for its network and
  * storage, and every page of /compute/hypervisors as the nodes;
  * normalization into schema v1; the native allow-list. Listings, errors,
- * the token and the allow-list matcher are rest.c's, shared with
- * SolusVM 2.
+ * the token and ids are rest.c's, the allow-list matcher route.c's,
+ * shared with SolusVM 2.
  *
  * GET /servers/{id}/vnc answers the VNC password and a websocket token:
  * it is not on the allow-list, and no pattern here can match it.
@@ -21,7 +21,7 @@
 #define VF_PAGE_SIZE	"200"	/* the most "results" VirtFusion allows */
 #define VF_PAGED	{ "page", "#" }, { "results", "#" }
 
-static const struct rest_route vf_routes[] = {
+static const struct route vf_routes[] = {
 	{ "/servers", { VF_PAGED, { "type", "simple|full" } } },
 	{ "/servers/{id}", { { "remoteState", "true|false" } } },
 	{ "/servers/{id}/traffic", { { NULL, NULL } } },
@@ -32,7 +32,10 @@ static const struct rest_route vf_routes[] = {
 	{ "/compute/hypervisors/groups/{id}", { { NULL, NULL } } },
 	{ "/compute/hypervisors/groups/{id}/resources", { { NULL, NULL } } },
 };
-#define VF_NROUTES	(sizeof(vf_routes) / sizeof(vf_routes[0]))
+static const struct route_table vf_table = {
+	vf_routes, sizeof(vf_routes) / sizeof(vf_routes[0]),
+	rest_segment, 1	/* {id}: a numeric id; PHP's a[b] names */
+};
 
 /* ---- normalization (pure) ---- */
 
@@ -182,95 +185,33 @@ vf_node(const char *panel, const json_t *h)
 	    "disk_gb", "address", norm_str_field(h, "ip"));
 }
 
-/* ---- inventory ---- */
+/* ---- inventory: rest.c's ---- */
+
+/* The listing of /servers holds ids, owners and hypervisors only. */
+static const struct rest_panel vf_panel = {
+	"/servers?results=" VF_PAGE_SIZE,
+	"/compute/hypervisors?results=" VF_PAGE_SIZE, "hypervisors",
+	"summary", "", "server", JSON_OBJECT, vf_node, vf_normalize
+};
 
 static int
 virtfusion_inventory(struct fetch *f, char *err)
 {
-	if (rest_list(f, "/servers?results=" VF_PAGE_SIZE, "servers") == -1 ||
-	    rest_list(f, "/compute/hypervisors?results=" VF_PAGE_SIZE,
-	    "hypervisors") == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* A server of the listing: its group, and the call for its details. */
-static int
-vf_server(struct fetch *f, const json_t *s, void *arg, char *err)
-{
-	struct fetch_group	*g;
-	char			 id[NORM_NATIVE_ID_MAX + 1], key[80], path[96];
-
-	(void)arg;
-	rest_id(json_object_get(s, "id"), id);
-	snprintf(key, sizeof(key), "server %s", id);
-	snprintf(path, sizeof(path), "/servers/%s", id);
-	if ((g = fetch_group(f, key)) == NULL ||
-	    fetch_group_put(g, "summary", (json_t *)s) == -1 ||
-	    fetch_get(f, g, path) == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-vf_hypervisor(struct fetch *f, const json_t *h, void *arg, char *err)
-{
-	json_t	*n;
-
-	(void)arg;
-	if ((n = vf_node(fetch_panel(f), h)) == NULL)
-		return 0;
-	if (fetch_add_node(f, n) == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
+	return rest_inventory(f, &vf_panel, err);
 }
 
 static int
 virtfusion_fetched(struct fetch *f, struct fetch_group *g, const char *path,
     const struct reply *r, char *err)
 {
-	const char	*list = rest_list_name(g);
-	const json_t	*d;
-
-	if (list != NULL)
-		return rest_list_page(f, g, path, r, strcmp(list, "servers") ==
-		    0 ? vf_server : vf_hypervisor, NULL, err);
-	/* A server deleted since the listing was read: no record. */
-	if (r->rp_kind == REPLY_STATUS && r->rp_status == 404) {
-		if (fetch_group_put(g, "gone", json_true()) == -1) {
-			err_set(err, "out of memory");
-			return -1;
-		}
-		return 0;
-	}
-	if ((d = rest_data(r, JSON_OBJECT, err)) == NULL)
-		return -1;
-	if (fetch_group_put(g, "server", (json_t *)d) == -1) {
-		err_set(err, "out of memory");
-		return -1;
-	}
-	return 0;
+	return rest_fetched(f, g, path, r, &vf_panel, err);
 }
 
 static int
 virtfusion_record(struct fetch *f, const json_t *docs, json_t **rec,
     char *err)
 {
-	int	 rc;
-
-	*rec = NULL;
-	if ((rc = rest_list_close(docs, err)) != 0)
-		return rc == -1 ? -1 : 0;
-	if (json_object_get(docs, "gone") != NULL)
-		return 0;
-	*rec = vf_normalize(fetch_panel(f), docs, err);
-	return *rec == NULL ? -1 : 0;
+	return rest_record(f, docs, rec, &vf_panel, err);
 }
 
 /* ---- native allow-list ---- */
@@ -279,13 +220,13 @@ static int
 virtfusion_native_route(const char *path, const char *query,
     struct native_route *nr, char *err)
 {
-	return rest_native_route(vf_routes, VF_NROUTES, path, query, nr, err);
+	return route_find(&vf_table, path, query, nr, err);
 }
 
 static const char *
 virtfusion_endpoint(size_t i)
 {
-	return i < VF_NROUTES ? vf_routes[i].rr_pattern : NULL;
+	return route_endpoint(&vf_table, i);
 }
 
 const struct plugin plugin_virtfusion = {

@@ -130,20 +130,6 @@ static const char *const vz_secret_fields[] = {
 /* ---- small helpers ---- */
 
 static int
-vz_in_list(const char *list, const char *v)
-{
-	size_t	 n = strlen(v), m;
-
-	while (*list != '\0') {
-		m = strcspn(list, "|");
-		if (m == n && strncmp(list, v, n) == 0)
-			return 1;
-		list += m + (list[m] == '|');
-	}
-	return 0;
-}
-
-static int
 vz_in(const char *const *names, const char *v)
 {
 	size_t	 i;
@@ -409,7 +395,7 @@ virtualizor_options(const json_t *opts, char *err)
 	json_object_foreach((json_t *)opts, k, v) {
 		if (strcmp(k, "owner") == 0) {
 			if ((s = json_string_value(v)) == NULL ||
-			    !vz_in_list("email|uid|none", s)) {
+			    !route_in_list("email|uid|none", s)) {
 				err_set(err, "owner must be \"email\", \"uid\" or "
 				    "\"none\"");
 				return -1;
@@ -1310,7 +1296,7 @@ vz_value_ok(const struct vz_param *p, const char *v)
 		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
 	case VZ_V_ENUM:
-		return vz_in_list(p->vp_values, v);
+		return route_in_list(p->vp_values, v);
 	}
 	return 0;
 }

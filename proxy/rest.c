@@ -2,8 +2,11 @@
  * rest.c: what the REST/JSON panels built on Laravel (SolusVM 2,
  * VirtFusion) share, written once: the bearer token, the judgement of
  * Laravel's error bodies ({"message": ..., "errors": ...}, {"msg": ...}),
- * listings read to their last page, and a native allow-list of
- * (path pattern, query parameters) with numeric ids.
+ * listings read to their last page, numeric ids, which the route
+ * tables' {id} segments take (rest_segment()), and the inventory itself
+ * (a listing of servers, one call per server for its details, a listing
+ * of nodes) as struct rest_panel describes it. The allow-list matcher
+ * is route.c's.
  *
  * A listing is a fetch group of its own ("$list" in its documents): its
  * calls are the pages, and it closes, like any group, when the last page
@@ -360,7 +363,111 @@ rest_list_close(const json_t *docs, char *err)
 	return 1;
 }
 
-/* ---- ids and the native allow-list ---- */
+/* ---- the inventory ---- */
+
+/*
+ * A REST panel's inventory: the listing of servers and the listing of
+ * nodes, both read to their last page. Returns 0, or -1 with a reason.
+ */
+int
+rest_inventory(struct fetch *f, const struct rest_panel *pn, char *err)
+{
+	if (rest_list(f, pn->rpn_servers, "servers") == -1 ||
+	    rest_list(f, pn->rpn_nodes, pn->rpn_nodes_name) == -1) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A server of the listing: its group, and the call for its details. */
+static int
+rest_server(struct fetch *f, const json_t *s, void *arg, char *err)
+{
+	const struct rest_panel	*pn = arg;
+	struct fetch_group	*g;
+	char			 id[NORM_NATIVE_ID_MAX + 1], key[80], path[96];
+
+	rest_id(json_object_get(s, "id"), id);
+	snprintf(key, sizeof(key), "server %s", id);
+	snprintf(path, sizeof(path), "/servers/%s%s", id, pn->rpn_detail);
+	if ((g = fetch_group(f, key)) == NULL ||
+	    fetch_group_put(g, pn->rpn_entry, (json_t *)s) == -1 ||
+	    fetch_get(f, g, path) == -1) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A node of the listing; one the plugin makes nothing of is left out. */
+static int
+rest_node(struct fetch *f, const json_t *it, void *arg, char *err)
+{
+	const struct rest_panel	*pn = arg;
+	json_t			*n;
+
+	if ((n = pn->rpn_node(fetch_panel(f), it)) == NULL)
+		return 0;
+	if (fetch_add_node(f, n) == -1) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pl_fetched of a REST panel: a page of a listing, or a server's
+ * details, kept under rpn_detail_doc. Returns 0, or -1 with a reason.
+ */
+int
+rest_fetched(struct fetch *f, struct fetch_group *g, const char *path,
+    const struct reply *r, const struct rest_panel *pn, char *err)
+{
+	const char	*list = rest_list_name(g);
+	const json_t	*d;
+
+	if (list != NULL)
+		return rest_list_page(f, g, path, r, strcmp(list, "servers") ==
+		    0 ? rest_server : rest_node, (void *)pn, err);
+	/* A server deleted since the listing was read: no record. */
+	if (r->rp_kind == REPLY_STATUS && r->rp_status == 404) {
+		if (fetch_group_put(g, "gone", json_true()) == -1) {
+			err_set(err, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if ((d = rest_data(r, pn->rpn_detail_type, err)) == NULL)
+		return -1;
+	if (fetch_group_put(g, pn->rpn_detail_doc, (json_t *)d) == -1) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pl_record of a REST panel: a listing that did not hold together is an
+ * error, a listing or a server gone since makes no record, any other
+ * group is a server's, normalized by rpn_normalize.
+ */
+int
+rest_record(struct fetch *f, const json_t *docs, json_t **rec,
+    const struct rest_panel *pn, char *err)
+{
+	int	 rc;
+
+	*rec = NULL;
+	if ((rc = rest_list_close(docs, err)) != 0)
+		return rc == -1 ? -1 : 0;
+	if (json_object_get(docs, "gone") != NULL)
+		return 0;
+	*rec = pn->rpn_normalize(fetch_panel(f), docs, err);
+	return *rec == NULL ? -1 : 0;
+}
+
+/* ---- ids ---- */
 
 /*
  * A panel's numeric id (a JSON integer, or a decimal string: PHP sends
@@ -387,224 +494,13 @@ rest_id(const json_t *v, char out[NORM_NATIVE_ID_MAX + 1])
 	return 0;
 }
 
-/* A path segment or query value that is an id: digits, no leading 0. */
-static int
-rest_valid_id(const char *s)
-{
-	const char	*errstr;
-
-	if (s[0] == '0' || strspn(s, "0123456789") != strlen(s))
-		return 0;
-	strtonum(s, 1, REST_ID_MAX, &errstr);
-	return errstr == NULL;
-}
-
-/* Does v fit values: "#" an id, "a|b|c" one of those? */
-static int
-rest_value_ok(const char *values, const char *v)
-{
-	size_t	 n = strlen(v), m;
-
-	if (strcmp(values, "#") == 0)
-		return rest_valid_id(v);
-	while (*values != '\0') {
-		m = strcspn(values, "|");
-		if (m == n && strncmp(values, v, n) == 0)
-			return 1;
-		values += m + (values[m] == '|');
-	}
-	return 0;
-}
-
-/* 1 if the segments match rt's pattern, 0 if not. */
-static int
-rest_match(const struct rest_route *rt, char *const *seg, size_t nseg)
-{
-	const char	*p = rt->rr_pattern;
-	size_t		 i = 0, n;
-
-	while (*p == '/') {
-		p++;
-		n = strcspn(p, "/");
-		if (i >= nseg)
-			return 0;
-		if (n == 4 && strncmp(p, "{id}", 4) == 0) {
-			if (!rest_valid_id(seg[i]))
-				return 0;
-		} else if (strlen(seg[i]) != n || strncmp(p, seg[i], n) != 0)
-			return 0;
-		p += n;
-		i++;
-	}
-	return i == nseg;
-}
-
 /*
- * A query parameter's name as the hoster wrote it, with "%5B"/"%5D"
- * (how clients encode PHP's "filter[status]") decoded into name; 0, or
- * -1 when it holds other percent-escapes.
- */
-static int
-rest_param_name(const char *in, char *name, size_t len)
-{
-	size_t	 o = 0;
-
-	for (; *in != '\0'; in++) {
-		if (o + 1 >= len)
-			return -1;
-		if (*in == '%') {
-			if (strncasecmp(in, "%5B", 3) == 0)
-				name[o++] = '[';
-			else if (strncasecmp(in, "%5D", 3) == 0)
-				name[o++] = ']';
-			else
-				return -1;
-			in += 2;
-		} else
-			name[o++] = *in;
-	}
-	name[o] = '\0';
-	return 0;
-}
-
-/*
- * Check query against rt's parameters and write what goes upstream into
- * out ("" or "?a=1&b=2", brackets percent-encoded). Returns 0 or -1.
- */
-static int
-rest_query(const struct rest_route *rt, const char *query, char *out,
-    size_t outlen, char *err)
-{
-	char		 q[FRONT_URI_BYTES_MAX], name[REST_PARAM_NAME_MAX];
-	char		*item, *save = NULL, *eq;
-	int		 seen[REST_PARAMS_MAX] = { 0 };
-	struct buf	 b;
-	size_t		 i, k;
-
-	out[0] = '\0';
-	if (query == NULL || query[0] == '\0')
-		return 0;
-	if (strlcpy(q, query, sizeof(q)) >= sizeof(q)) {
-		err_set(err, "query too long");
-		return -1;
-	}
-	buf_init(&b);
-	for (item = strtok_r(q, "&", &save); item != NULL;
-	    item = strtok_r(NULL, "&", &save)) {
-		if ((eq = strchr(item, '=')) == NULL) {
-			err_set(err, "query item \"%s\" has no value", item);
-			goto fail;
-		}
-		*eq++ = '\0';
-		if (rest_param_name(item, name, sizeof(name)) == -1) {
-			err_set(err, "parameter \"%s\" is not allowed for %s",
-			    item, rt->rr_pattern);
-			goto fail;
-		}
-		for (i = 0; i < REST_PARAMS_MAX &&
-		    rt->rr_params[i].rm_name != NULL; i++)
-			if (strcmp(rt->rr_params[i].rm_name, name) == 0)
-				break;
-		if (i == REST_PARAMS_MAX || rt->rr_params[i].rm_name == NULL) {
-			err_set(err, "parameter \"%s\" is not allowed for %s",
-			    name, rt->rr_pattern);
-			goto fail;
-		}
-		if (seen[i]++) {
-			err_set(err, "parameter \"%s\" given twice", name);
-			goto fail;
-		}
-		if (!rest_value_ok(rt->rr_params[i].rm_values, eq)) {
-			err_set(err, "parameter \"%s\" may only be %s", name,
-			    strcmp(rt->rr_params[i].rm_values, "#") == 0 ?
-			    "a number from 1" : rt->rr_params[i].rm_values);
-			goto fail;
-		}
-		buf_addstr(&b, b.b_len == 0 ? "?" : "&");
-		for (k = 0; name[k] != '\0'; k++)
-			if (name[k] == '[' || name[k] == ']')
-				buf_addstr(&b, name[k] == '[' ? "%5B" : "%5D");
-			else
-				buf_add(&b, name + k, 1);
-		buf_addstr(&b, "=");
-		buf_addstr(&b, eq);
-	}
-	if (b.b_oom || b.b_len >= outlen) {
-		err_set(err, "query too long");
-		goto fail;
-	}
-	if (b.b_len > 0)
-		strlcpy(out, b.b_data, outlen);
-	buf_free(&b);
-	return 0;
-fail:
-	buf_free(&b);
-	return -1;
-}
-
-/*
- * Map a hoster's native path (below the API root, raw) and raw query
- * onto one of routes[0..n-1]. Only plain characters are considered: no
- * percent-encoding in the path, no "." or ".." or empty segments, so
- * that what is checked is exactly what the panel sees. Returns 0 with nr
- * filled, or -1 with a reason.
+ * The rs_segment of the REST panels' route tables (route.c): {id} is a
+ * numeric id; a value that is none means the route does not match.
  */
 int
-rest_native_route(const struct rest_route *routes, size_t n,
-    const char *path, const char *query, struct native_route *nr, char *err)
+rest_segment(const char *name, const char *value, char *err)
 {
-	char		 buf[FRONT_URI_BYTES_MAX], q[FRONT_URI_BYTES_MAX];
-	char		*seg[REST_SEGMENTS_MAX], *s, *save = NULL;
-	size_t		 nseg = 0, i, len = strlen(path);
-
-	if (len == 0 || path[0] != '/' || len >= sizeof(buf)) {
-		err_set(err, "the path must start with / and be shorter "
-		    "than %zu bytes", sizeof(buf));
-		return -1;
-	}
-	if (strspn(path, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.") != len) {
-		err_set(err, "native paths may only hold letters, digits and "
-		    "/ - _ . (no percent-encoding)");
-		return -1;
-	}
-	if (strstr(path, "//") != NULL || (path[len - 1] == '/' && len > 1)) {
-		err_set(err, "empty path segments are refused");
-		return -1;
-	}
-	if (query != NULL && strspn(query, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.=&%[]") != strlen(query)) {
-		err_set(err, "native queries may only hold letters, digits, "
-		    "- _ . = & and brackets");
-		return -1;
-	}
-	strlcpy(buf, path, sizeof(buf));
-	for (s = strtok_r(buf, "/", &save); s != NULL;
-	    s = strtok_r(NULL, "/", &save)) {
-		if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
-			err_set(err, "path segments . and .. are refused");
-			return -1;
-		}
-		if (nseg == REST_SEGMENTS_MAX) {
-			err_set(err, "%s is not on the read-only allow-list",
-			    path);
-			return -1;
-		}
-		seg[nseg++] = s;
-	}
-	for (i = 0; i < n; i++) {
-		if (!rest_match(&routes[i], seg, nseg))
-			continue;
-		if (rest_query(&routes[i], query, q, sizeof(q), err) == -1)
-			return -1;
-		nr->nr_endpoint = routes[i].rr_pattern;
-		if ((size_t)snprintf(nr->nr_path, sizeof(nr->nr_path), "%s%s",
-		    path, q) >= sizeof(nr->nr_path)) {
-			err_set(err, "path too long");
-			return -1;
-		}
-		return 0;
-	}
-	err_set(err, "%s is not on the read-only allow-list", path);
-	return -1;
+	(void)err;
+	return strcmp(name, "id") == 0 && route_number(value);
 }

@@ -630,23 +630,58 @@ struct plugin {
 			    struct reply *);
 };
 
+/* route.c */
+#define ROUTE_SEGMENTS_MAX	8	/* of a native path */
+#define ROUTE_PARAMS_MAX	8	/* query parameters of a route */
+#define ROUTE_PARAM_NAME_MAX	64	/* a query parameter's name, decoded */
+#define ROUTE_NAME_MAX		32	/* a pattern's {name}, with its NUL */
+#define ROUTE_NUMBER_MAX	2147483647	/* "#": a panel's numeric id */
+struct route_param {
+	const char	*rq_name;	/* "page", "filter[status]" */
+	const char	*rq_values;	/* "#": route_number(); "a|b|c" */
+};
+struct route {
+	const char		*rt_pattern;	/* "/servers/{id}/disks" */
+	struct route_param	 rt_params[ROUTE_PARAMS_MAX];
+};
+struct route_table {
+	const struct route	*rs_routes;
+	size_t			 rs_nroutes;
+	/*
+	 * Check value, the path segment a pattern's {name} stands for (name
+	 * without the braces). MUST return 1 when it fits, 0 when the route
+	 * does not match, -1 with a reason to refuse the path outright.
+	 */
+	int			(*rs_segment)(const char *, const char *,
+				    char *);
+	int			 rs_brackets;	/* PHP's "a[b]" query names */
+};
+int		 route_number(const char *);
+int		 route_in_list(const char *, const char *);
+int		 route_find(const struct route_table *, const char *,
+		    const char *, struct native_route *, char *);
+const char	*route_endpoint(const struct route_table *, size_t);
+
 /* rest.c */
 #define REST_TOKEN_MAX		1024	/* a bearer token */
 #define REST_PAGES_MAX		10000	/* pages of one listing */
-#define REST_ID_MAX		2147483647	/* a panel's numeric id */
+#define REST_ID_MAX		ROUTE_NUMBER_MAX /* the ids the allow-list takes */
 #define REST_PATH_MAX		512	/* an upstream path sightline makes */
-#define REST_SEGMENTS_MAX	8	/* of a native path */
-#define REST_PARAMS_MAX		8	/* query parameters of a route */
-#define REST_PARAM_NAME_MAX	64
-struct rest_param {
-	const char	*rm_name;	/* "page", "filter[status]" */
-	const char	*rm_values;	/* "#": an id; "a|b|c": one of them */
-};
-struct rest_route {
-	const char		*rr_pattern;	/* "/servers/{id}/disks" */
-	struct rest_param	 rr_params[REST_PARAMS_MAX];
-};
 typedef int (*rest_item_fn)(struct fetch *, const json_t *, void *, char *);
+/* What tells one REST panel's inventory from another's. */
+struct rest_panel {
+	const char	*rpn_servers;	/* the servers' listing: "/servers" */
+	const char	*rpn_nodes;	/* the nodes' listing */
+	const char	*rpn_nodes_name;	/* what it lists, in error messages */
+	const char	*rpn_entry;	/* a server's listing entry is kept as */
+	const char	*rpn_detail;	/* its details: /servers/{id} + this */
+	const char	*rpn_detail_doc;	/* and they are kept as */
+	json_type	 rpn_detail_type;	/* their "data" */
+	/* A node from a listing entry: new, or NULL to leave it out. */
+	json_t		*(*rpn_node)(const char *, const json_t *);
+	/* A record from a server's documents: new, or NULL with a reason. */
+	json_t		*(*rpn_normalize)(const char *, const json_t *, char *);
+};
 int		 rest_credentials(const char *, char *);
 int		 rest_auth(const char *, char **, char **, char *);
 int		 rest_options(const json_t *, char *);
@@ -658,9 +693,15 @@ int		 rest_list_page(struct fetch *, struct fetch_group *,
 		    const char *, const struct reply *, rest_item_fn, void *,
 		    char *);
 int		 rest_list_close(const json_t *, char *);
+int		 rest_inventory(struct fetch *, const struct rest_panel *,
+		    char *);
+int		 rest_fetched(struct fetch *, struct fetch_group *,
+		    const char *, const struct reply *,
+		    const struct rest_panel *, char *);
+int		 rest_record(struct fetch *, const json_t *, json_t **,
+		    const struct rest_panel *, char *);
 int		 rest_id(const json_t *, char[NORM_NATIVE_ID_MAX + 1]);
-int		 rest_native_route(const struct rest_route *, size_t,
-		    const char *, const char *, struct native_route *, char *);
+int		 rest_segment(const char *, const char *, char *);
 
 const struct plugin *plugin_find(const char *);
 const char	*plugin_names(void);

@@ -1,9 +1,10 @@
 /*
  * test_rest.c: rest.c, what the REST panel plugins share, and the norm.c
  * helpers they brought: the bearer token, the judgement of Laravel error
- * bodies, ids, the allow-list matcher with its query checks, netmasks
- * and ISO 8601 times. The plugins' own tables are test_solusvm2.c's and
- * test_virtfusion.c's.
+ * bodies, ids, the allow-list as the REST plugins use it (route.c with
+ * rest_segment() for {id}), netmasks and ISO 8601 times. The plugins'
+ * own tables are test_solusvm2.c's and test_virtfusion.c's, the
+ * matcher's other cases test_route.c's.
  */
 #include "config.h"
 
@@ -14,13 +15,15 @@
 #include "sightline.h"
 #include "tap.h"
 
-static const struct rest_route routes[] = {
+static const struct route routes[] = {
 	{ "/things", { { "page", "#" }, { "filter[kind]", "a|b" } } },
 	{ "/things/{id}", { { NULL, NULL } } },
 	{ "/things/{id}/parts", { { NULL, NULL } } },
 	{ "/things/all/{id}", { { NULL, NULL } } },
 };
-#define NROUTES	(sizeof(routes) / sizeof(routes[0]))
+static const struct route_table table = {
+	routes, sizeof(routes) / sizeof(routes[0]), rest_segment, 1
+};
 
 static void
 test_credentials(void)
@@ -144,7 +147,7 @@ route(const char *path, const char *query, const char *want_ep,
 	char			 err[ERR_MAX] = "";
 	int			 rc;
 
-	rc = rest_native_route(routes, NROUTES, path, query, &nr, err);
+	rc = route_find(&table, path, query, &nr, err);
 	if (want_ep == NULL) {
 		tap_ok(rc == -1 && err[0] != '\0', "%s%s%s is refused (%s)",
 		    path, query ? "?" : "", query ? query : "", err);
