@@ -67,9 +67,12 @@ class World:
         env.signal(signal.SIGHUP)
 
         def over():
+            # A failure is logged as "reload failed..." and then one
+            # "reload: REASON" line per reason: wait for those too.
             new = env.log_text()[len(before):]
             return ("configuration reloaded" in new or
-                    "reload failed" in new) and new
+                    ("reload failed" in new and
+                     ("reload: " in new or "stays: " in new))) and new
         new = harness.wait_for(over, 10) or ""
         return "configuration reloaded" in new, new
 
