@@ -456,6 +456,9 @@ struct front_signing {
 	char			*fg_path;
 	char			*fg_query;
 	char			*fg_source;
+	char			*fg_hoster;	/* fq_hoster's copy: the state that
+						   holds the name may be gone by
+						   the time the answer is sent */
 	struct keys		*fg_keys;	/* a reference */
 };
 
@@ -470,6 +473,7 @@ front_signing_free(struct front_signing *fg)
 	free(fg->fg_path);
 	free(fg->fg_query);
 	free(fg->fg_source);
+	free(fg->fg_hoster);
 	free(fg);
 }
 
@@ -535,6 +539,8 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 	}
 	fg->fg_ctype = strdup(ctype);
 	fg->fg_source = strdup(src);
+	fg->fg_hoster = strdup(fq->fq_hoster != NULL ? fq->fq_hoster : "-");
+	fq->fq_hoster = NULL;
 	fg->fg_path = front_sign_target(fq->fq_path != NULL ? fq->fq_path :
 	    "/");
 	if (fq->fq_query != NULL)
@@ -553,7 +559,8 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 	fg->fg_job.sj_source = fg->fg_source;
 	fg->fg_job.sj_created = (long long)time(NULL);
 	if (fg->fg_ctype == NULL || fg->fg_source == NULL ||
-	    fg->fg_path == NULL || (fq->fq_query != NULL &&
+	    fg->fg_hoster == NULL || fg->fg_path == NULL ||
+	    (fq->fq_query != NULL &&
 	    fg->fg_query == NULL) || fg->fg_keys == NULL) {
 		fg->fg_job.sj_rc = -1;
 		err_set(fg->fg_job.sj_err, "out of memory or no key");
@@ -641,7 +648,7 @@ front_reply_send(struct front_signing *fg)
 	}
 	front_log_target(fq, target, sizeof(target));
 	log_info("request %s %s %s %s %d %zu %.1fms", peer,
-	    fq->fq_hoster != NULL ? fq->fq_hoster : "-", fq->fq_method, target,
+	    fg->fg_hoster != NULL ? fg->fg_hoster : "-", fq->fq_method, target,
 	    status, len, (mono_now() - fq->fq_start) * 1000);
 	metrics_request(status);
 	/*
