@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
 from harness import Tap, Env, PYTHON, SRCDIR, free_port, wait_for  # noqa: E402
 import sigcheck  # noqa: E402
+from npm import canonicalize  # noqa: E402
 
 t = Tap()
 EMU = os.path.join(SRCDIR, "tests", "emu")
@@ -166,6 +167,11 @@ def run_redacted(env, raw):
                     t.lacks(body, json.dumps(v)[1:-1],
                             "%s on %s: %s hidden" % (c, name, k))
     red = {rec["id"]: rec for rec in r.json()["records"]}
+    out, why = canonicalize(list(red.values()))
+    t.ok(out is not None and all(o in r.body for o in out),
+         "every record of the five panels is served in the bytes npm "
+         "canonicalize makes of it", why or [o[:80] for o in out
+                                            if o not in r.body][:3])
     t.ok(all(x.get("_sd") and x.get("_sd_alg") == "sha-256"
              for x in red.values()),
          "every record of every panel carries commitments")

@@ -59,3 +59,22 @@ def node_modules():
                       "must be reachable, or run ./bootstrap where it is:\n%s"
                       % (WORK, r.returncode, (r.stderr or r.stdout)[-2000:]))
     return d, "installed with npm ci"
+
+
+def canonicalize(docs):
+    """Each document (a Python value) in RFC 8785 form, as bytes, made by
+    the npm package canonicalize through tests/interop/jcs_npm.mjs.
+    Returns (list, None), or (None, reason)."""
+    import json
+    modules, how = node_modules()
+    if modules is None:
+        return None, how
+    lines = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs)
+    r = subprocess.run([NODE, os.path.join(HERE, "jcs_npm.mjs"), modules,
+                        "-l"], input=lines.encode(), capture_output=True,
+                       timeout=120)
+    out = r.stdout.split(b"\n")[:-1]
+    if r.returncode != 0 or len(out) != len(docs):
+        return None, "jcs_npm.mjs: exit %d, %d of %d lines: %s" % (
+            r.returncode, len(out), len(docs), r.stderr[-500:])
+    return out, None
