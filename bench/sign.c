@@ -8,8 +8,8 @@
  * For answers of 0.8 KB (a lookup), 45 KB (/v1/vps of 100 VPSes) and
  * 4.5 MB (of 10,000), it times what front_reply() adds to each answer:
  * the Content-Digest (SHA-256 of the body) and the RFC 9421 signature
- * (base built, Ed25519 signed), through the same sign_response() the
- * daemon calls, and prints answers/s and microseconds per answer.
+ * (base built, Ed25519 signed), through signer_work(), which the daemon's
+ * signing threads run, and prints answers/s and microseconds per answer.
  */
 #include "config.h"
 
@@ -20,51 +20,33 @@
 
 #include "sightline.h"
 
-struct fields {
-	const char	*digest;
-};
-
-static const char *
-field(void *arg, const char *name)
-{
-	struct fields	*f = arg;
-
-	if (strcmp(name, "content-digest") == 0)
-		return f->digest;
-	if (strcmp(name, "content-type") == 0)
-		return "application/json;charset=UTF-8";
-	if (strcmp(name, "sightline-inventory") == 0)
-		return "pve=1795445699";
-	return NULL;
-}
-
 static void
 run(const struct keys *k, size_t size, double seconds)
 {
-	char		*body, digest[SIGN_DIGEST_MAX], input[SIGN_INPUT_MAX];
-	char		 sig[SIGN_SIG_MAX], err[ERR_MAX];
-	struct fields	 f = { digest };
-	struct sign_msg	 rq, rs;
-	double		 start, t;
-	size_t		 n = 0;
+	struct signer_job	 j;
+	char			*body;
+	double			 start, t;
+	size_t			 n = 0;
 
 	if ((body = malloc(size)) == NULL)
 		exit(1);
 	memset(body, 'x', size);
-	memset(&rq, 0, sizeof(rq));
-	rq.sm_method = "GET";
-	rq.sm_path = "/v1/lookup";
-	rq.sm_query = "ip=203.0.113.41";
-	memset(&rs, 0, sizeof(rs));
-	rs.sm_status = 200;
-	rs.sm_field = field;
-	rs.sm_arg = &f;
+	memset(&j, 0, sizeof(j));
+	j.sj_keys = k;
+	j.sj_status = 200;
+	j.sj_ctype = "application/json;charset=UTF-8";
+	j.sj_body = body;
+	j.sj_len = size;
+	j.sj_method = "GET";
+	j.sj_path = "/v1/lookup";
+	j.sj_query = "ip=203.0.113.41";
+	j.sj_source = "pve=1795445699";
 	start = mono_now();
 	do {
-		sign_content_digest(body, size, digest);
-		if (sign_response(k, &rs, &rq, 1795445700 + (long long)n, input,
-		    sig, err) == -1) {
-			fprintf(stderr, "bench: %s\n", err);
+		j.sj_created = 1795445700 + (long long)n;
+		signer_work(&j);
+		if (j.sj_rc == -1) {
+			fprintf(stderr, "bench: %s\n", j.sj_err);
 			exit(1);
 		}
 		n++;

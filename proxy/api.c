@@ -605,8 +605,7 @@ api_native_done(const struct upstream_reply *u, void *arg)
 		rule = policy_native(pa->pa_policy, ap->ap_endpoint);
 		/* Commitments in a native answer bind to its call. */
 		if (policy_apply(pa->pa_policy, rule, r.rp_json, ap->ap_upath,
-		    &red, NULL,
-		    NULL, err) == -1) {
+		    &red, NULL, NULL, err) == -1) {
 			metrics_policy_error(name);
 			log_warnx("%s: policy %s on %s: %s", name,
 			    pa->pa_policy->po_path, ap->ap_endpoint, err);
@@ -618,6 +617,7 @@ api_native_done(const struct upstream_reply *u, void *arg)
 			    ap->ap_endpoint);
 			break;
 		}
+		len = 2;
 		body = red != NULL ? canon_dump(red, &len, err) :
 		    strdup("{}");
 		json_decref(red);
@@ -627,7 +627,7 @@ api_native_done(const struct upstream_reply *u, void *arg)
 			    ap->ap_endpoint, err);
 		else
 			front_reply(fq, 200, "application/json;charset=UTF-8",
-			    body, strlen(body));
+			    body, len);
 		break;
 	case REPLY_TRANSPORT:
 		if (r.rp_error == UPSTREAM_TIMEOUT)

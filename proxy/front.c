@@ -558,12 +558,13 @@ front_reply(struct front_req *fq, int status, const char *ctype, char *body,
 	fg->fg_job.sj_query = fg->fg_query;
 	fg->fg_job.sj_source = fg->fg_source;
 	fg->fg_job.sj_created = (long long)time(NULL);
-	if (fg->fg_ctype == NULL || fg->fg_source == NULL ||
-	    fg->fg_hoster == NULL || fg->fg_path == NULL ||
-	    (fq->fq_query != NULL &&
-	    fg->fg_query == NULL) || fg->fg_keys == NULL) {
+	if (fg->fg_keys == NULL || fg->fg_ctype == NULL ||
+	    fg->fg_source == NULL || fg->fg_hoster == NULL ||
+	    fg->fg_path == NULL || (fq->fq_query != NULL &&
+	    fg->fg_query == NULL)) {
 		fg->fg_job.sj_rc = -1;
-		err_set(fg->fg_job.sj_err, "out of memory or no key");
+		err_set(fg->fg_job.sj_err, fg->fg_keys == NULL ?
+		    "no signing key" : "out of memory");
 		front_reply_send(fg);
 		return;
 	}

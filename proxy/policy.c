@@ -30,7 +30,6 @@
 
 #include "sightline.h"
 
-#define POLICY_PATH_MAX		512	/* field path text, for hooks and traces */
 #define POLICY_ACTION_MAX	16
 
 static const struct {
@@ -481,6 +480,12 @@ policy_hide(struct policy_walk *w, const struct policy_rule *r,
 	char			 why[ERR_MAX];
 
 	if (r->pr_action == POLICY_COMMIT) {
+		/* A cut path would bind the salt to a path disclose cannot name. */
+		if (w->pw_len >= sizeof(w->pw_path) - 1) {
+			err_set(err, "commit: the field's path is longer than %d "
+			    "bytes", POLICY_PATH_MAX - 1);
+			return -1;
+		}
 		if (w->pw_ctx == NULL) {
 			err_set(err, "commit at %s: the document has no id to "
 			    "bind the commitment to", w->pw_path);

@@ -446,7 +446,7 @@ cmd_verify_disclosure(int argc, char *argv[])
 	};
 	const char	*rec = NULL, *d = NULL, *field = NULL, *name;
 	char		 err[ERR_MAX], digest[COMMIT_DIGEST_MAX];
-	char		 where[FRONT_URI_BYTES_MAX], want[FRONT_URI_BYTES_MAX];
+	char		 where[POLICY_PATH_MAX], want[POLICY_PATH_MAX];
 	char		*value, *dot;
 	const json_t	*obj;
 	json_t		*doc, *arr = NULL;

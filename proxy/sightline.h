@@ -48,6 +48,8 @@
 #define POLICY_MEMORY_MAX	(1024 * 1024 * 1024)
 #define POLICY_INSTRUCTIONS	1000000	/* per hook call and for loading */
 #define POLICY_INSTRUCTIONS_MAX	1000000000
+#define POLICY_PATH_MAX		512	/* a field's path, "interfaces[0].mac": in
+					   traces, hooks and commitment salts */
 
 #define PANEL_REFRESH		300	/* seconds between inventories */
 #define PANEL_MIN_REFRESH	10	/* ?fresh=1 refetches at most this often */
@@ -281,6 +283,7 @@ void		 signer_free(struct signer *);
 
 /* httpmsg.c */
 #define HTTPMSG_FIELDS_MAX	128
+#define HTTPMSG_AUTHORITY_MAX	256	/* a Host field value */
 struct httpmsg {
 	char		*hm_text;	/* the parsed copy, owned */
 	struct sign_msg	 hm_msg;
@@ -289,7 +292,7 @@ struct httpmsg {
 		const char	*hf_value;
 	}		 hm_fields[HTTPMSG_FIELDS_MAX];
 	size_t		 hm_nfields;
-	char		 hm_authority[256];
+	char		 hm_authority[HTTPMSG_AUTHORITY_MAX];
 	const char	*hm_body;
 	size_t		 hm_body_len;
 	struct buf	 hm_join;	/* a joined field value */

@@ -381,11 +381,13 @@ sign_value(const struct sign_component *c, const struct sign_msg *msg,
 	else if (strcmp(c->sc_name, "@query") == 0) {
 		if (m->sm_method == NULL)
 			v = NULL;
-		else {
-			snprintf(tmp, tmplen, "?%s", m->sm_query != NULL ?
-			    m->sm_query : "");
+		else if ((size_t)snprintf(tmp, tmplen, "?%s", m->sm_query !=
+		    NULL ? m->sm_query : "") >= tmplen) {
+			err_set(err, "\"@query\": longer than %zu bytes",
+			    tmplen - 2);
+			return NULL;
+		} else
 			v = tmp;
-		}
 	} else if (strcmp(c->sc_name, "@authority") == 0)
 		v = m->sm_authority;
 	else {
@@ -511,7 +513,7 @@ sign_dict_member(const char *field, const char *label, const char **vs,
     const char **ve, char *err)
 {
 	struct sf	 p = { field, field + strlen(field), err };
-	char		 key[64], tmp[SIGN_PARAM_STR_MAX];
+	char		 key[SIGN_COMPONENT_NAME_MAX], tmp[SIGN_PARAM_STR_MAX];
 	const char	*start;
 	int		 depth, found = 0;
 
@@ -582,7 +584,8 @@ sign_verify(const struct keys_vkey *vk, const struct sign_msg *msg,
 	struct sign_params	 sp;
 	const struct sign_param	*pa;
 	const char		*f, *vs, *ve;
-	char			 why[ERR_MAX], want[SIGN_DIGEST_MAX], kid[16];
+	char			 why[ERR_MAX], want[SIGN_DIGEST_MAX];
+	char			 kid[sizeof("ffffffff")];
 	uint8_t			 sig[ED25519_SIG_LEN + 1], got[SHA256_LEN + 1];
 	uint8_t			 md[SHA256_LEN];
 	struct buf		 b;
