@@ -721,8 +721,11 @@ svm_idlist(struct fetch *f, struct fetch_group *g, const char *path,
 
 	if (!svm_field(path, "type", type, sizeof(type)))
 		return -1;
-	/* A type without nodes may answer with an error: it lists none. */
-	if (svm_is_error(r)) {
+	/*
+	 * A type without nodes may answer 200 with status "error": it lists
+	 * none. Any other status is a failure of the panel, not an answer.
+	 */
+	if (svm_is_error(r) && r->rp_status / 100 == 2) {
 		log_debug("%s: no %s nodes (%s)", fetch_panel(f), type,
 		    r->rp_why);
 		d = NULL;
@@ -818,51 +821,72 @@ svm_statistics(struct fetch *f, struct fetch_group *g, const char *path,
 	return 0;
 }
 
+/* One server of node-virtualservers (the i-th): a group for its details. */
+static int
+svm_node_server(struct fetch *f, const json_t *name, const json_t *e,
+    size_t i, char *err)
+{
+	struct fetch_group *vg;
+	json_t		*vid;
+	char		 key[SVM_ID_MAX + 16], fields[SVM_ID_MAX + 64];
+
+	vid = norm_str_field(e, "vserverid");
+	if (!json_is_object(e) || !json_is_string(vid) ||
+	    !svm_valid_id(json_string_value(vid))) {
+		json_decref(vid);
+		err_set(err, "virtual server %zu has no valid "
+		    "vserverid", i);
+		return -1;
+	}
+	snprintf(key, sizeof(key), "vserver/%s",
+	    json_string_value(vid));
+	snprintf(fields, sizeof(fields),
+	    "vserver-infoall&vserverid=%s&nographs=true",
+	    json_string_value(vid));
+	json_decref(vid);
+	if ((vg = fetch_group(f, key)) == NULL ||
+	    fetch_group_put(vg, "vserver", (json_t *)e) == -1 ||
+	    fetch_group_put(vg, "node", (json_t *)name) == -1 ||
+	    svm_call(f, vg, fields) == -1) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* node-virtualservers: a group per VPS, each asking vserver-infoall. */
 static int
 svm_virtualservers(struct fetch *f, struct fetch_group *g,
     const struct reply *r, char *err)
 {
 	const json_t	*d, *list, *e, *name;
-	struct fetch_group *vg;
-	json_t		*vid;
-	char		 key[32], fields[80];
+	const char	*k;
 	size_t		 i;
 
 	if ((d = svm_answer(r, err)) == NULL)
 		return -1;
 	name = json_object_get(fetch_group_docs(g), "name");
 	list = json_object_get(d, "virtualservers");
-	/* An empty node: no list, "" from XML, or PHP's [] either way. */
+	/* An empty node: no list, or "" from XML. */
 	if (list == NULL || (json_is_string(list) &&
-	    json_string_length(list) == 0) || norm_object(list) != NULL)
+	    json_string_length(list) == 0))
 		return 0;
-	if (!json_is_array(list)) {
+	/*
+	 * A list; or an object, as PHP writes an array whose keys are not
+	 * 0..n-1 and XML a list of one: every value is a server then.
+	 */
+	if (json_is_array(list)) {
+		json_array_foreach(list, i, e)
+			if (svm_node_server(f, name, e, i, err) == -1)
+				return -1;
+	} else if (json_is_object(list)) {
+		i = 0;
+		json_object_foreach((json_t *)list, k, e)
+			if (svm_node_server(f, name, e, i++, err) == -1)
+				return -1;
+	} else {
 		err_set(err, "\"virtualservers\" is not a list");
 		return -1;
-	}
-	json_array_foreach(list, i, e) {
-		vid = norm_str_field(e, "vserverid");
-		if (!json_is_object(e) || !json_is_string(vid) ||
-		    !svm_valid_id(json_string_value(vid))) {
-			json_decref(vid);
-			err_set(err, "virtual server %zu has no valid "
-			    "vserverid", i);
-			return -1;
-		}
-		snprintf(key, sizeof(key), "vserver/%s",
-		    json_string_value(vid));
-		snprintf(fields, sizeof(fields),
-		    "vserver-infoall&vserverid=%s&nographs=true",
-		    json_string_value(vid));
-		json_decref(vid);
-		if ((vg = fetch_group(f, key)) == NULL ||
-		    fetch_group_put(vg, "vserver", (json_t *)e) == -1 ||
-		    fetch_group_put(vg, "node", (json_t *)name) == -1 ||
-		    svm_call(f, vg, fields) == -1) {
-			err_set(err, "out of memory");
-			return -1;
-		}
 	}
 	return 0;
 }

@@ -585,8 +585,20 @@ virtualizor_judge(const struct upstream_reply *u, struct reply *r)
 		r->rp_kind = REPLY_JSON;
 		r->rp_why[0] = '\0';
 	}
-	if (r->rp_kind != REPLY_JSON || !json_is_object(r->rp_json))
+	if (r->rp_kind != REPLY_JSON)
 		return;
+	/*
+	 * The admin API answers with an object; anything else is not its
+	 * answer, and is never shown (nor left unscrubbed).
+	 */
+	if (!json_is_object(r->rp_json)) {
+		json_decref(r->rp_json);
+		r->rp_json = NULL;
+		r->rp_kind = REPLY_NOTJSON;
+		err_set(r->rp_why, "the panel's answer is JSON but not an "
+		    "object, which the admin API always sends");
+		return;
+	}
 	doc = r->rp_json;
 	v = json_object_get(doc, "uid");
 	if (((s = norm_str(doc, "act")) != NULL && strcmp(s, "login") == 0) ||

@@ -236,8 +236,10 @@ norm_netmask_prefix(const char *s)
 	char		*end;
 	int		 i, n;
 
+	/* IPv4 only: "::ffff:255.255.255.0" is an address, not a mask. */
 	if (s == NULL || strchr(s, '.') == NULL ||
-	    addr_ip_canon(s, canon, sizeof(canon), 0) == -1)
+	    addr_ip_canon(s, canon, sizeof(canon), 0) == -1 ||
+	    strchr(canon, ':') != NULL)
 		return -1;
 	for (i = 0, p = canon; i < 4; i++, p = end + 1) {
 		part = strtoul(p, &end, 10);
@@ -265,6 +267,19 @@ norm_digits(const char *s, int n)
 	return v;
 }
 
+/* Days in month mo (1-12) of year y, Gregorian. */
+static int
+norm_month_days(int y, int mo)
+{
+	static const int	 days[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[mo - 1];
+}
+
 /*
  * An ISO 8601 / RFC 3339 time as PHP panels write it ("2024-01-10T09:15:02Z",
  * "...T09:15:02.000000Z", "...T09:15:02+00:00", "2024-01-10 09:15:02"
@@ -286,8 +301,9 @@ norm_time(const char *s)
 	h = norm_digits(s + 11, 2);
 	mi = norm_digits(s + 14, 2);
 	sec = norm_digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
-	    h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || sec < 0 || sec > 60 ||
+	    d > norm_month_days(y, mo))
 		return json_null();
 	p = s + 19;
 	if (*p == '.')
@@ -312,5 +328,5 @@ norm_time(const char *s)
 	    (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1 - 719468;
 	t = days * 86400 + h * 3600 + mi * 60 + sec -
 	    sign * (oh * 3600 + om * 60);
-	return json_integer((json_int_t)t);
+	return t >= 0 ? json_integer((json_int_t)t) : json_null();
 }

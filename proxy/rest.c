@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,7 +249,9 @@ rest_page_number(const json_t *v, long long max)
 {
 	double	 d;
 
-	if (!norm_num(v, &d) || d < 0 || d > (double)max || d != (long long)d)
+	/* Bounded before the cast: a double past 2^63 has no long long. */
+	if (!norm_num(v, &d) || d < 0 || d > NORM_EXACT_MAX ||
+	    d > (double)max || d != floor(d))
 		return -1;
 	return (long long)d;
 }
@@ -279,8 +282,8 @@ rest_list_page(struct fetch *f, struct fetch_group *g, const char *path,
 		want = strtoll(p + 5, NULL, 10);
 	v = rest_page_field(r->rp_json, "current_page");
 	if (v != NULL && (cur = rest_page_number(v, REST_PAGES_MAX)) != want) {
-		err_set(err, "the panel sent another page than page %lld",
-		    want);
+		err_set(err, "the panel sent page %lld when asked for page "
+		    "%lld", cur, want);
 		return -1;
 	}
 	v = rest_page_field(r->rp_json, "last_page");

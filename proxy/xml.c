@@ -291,7 +291,7 @@ xml_parse(const char *body, size_t len, char *err)
 	    1) == XML_STATUS_OK;
 	if (!ok || x.xc_failed) {
 		if (x.xc_failed)
-			err_set(err, "the XML holds %s", x.xc_err);
+			err_set(err, "the XML cannot be read: %s", x.xc_err);
 		else
 			err_set(err, "the XML is not well-formed (%s near "
 			    "byte %lld)", XML_ErrorString(XML_GetErrorCode(

@@ -208,6 +208,8 @@ test_netmask(void)
 	tap_ok(norm_netmask_prefix("255.255.255.0") == 24, "/24");
 	tap_ok(norm_netmask_prefix("255.255.255.255") == 32, "/32");
 	tap_ok(norm_netmask_prefix("0.0.0.0") == 0, "/0");
+	tap_ok(norm_netmask_prefix("::ffff:255.255.255.0") == -1,
+	    "a v4-mapped IPv6 address is not a netmask");
 	tap_ok(norm_netmask_prefix("255.255.240.0") == 20, "/20");
 	tap_ok(norm_netmask_prefix("255.0.255.0") == -1,
 	    "ones not contiguous: no prefix");
@@ -247,6 +249,11 @@ test_time(void)
 	time_is("2024-01-10T09:15:02+0000", -1);
 	time_is("2024-01-10", -1);
 	time_is("1969-12-31T23:59:59Z", -1);
+	time_is("2024-02-31T00:00:00Z", -1);		/* no such day */
+	time_is("2023-02-29T00:00:00Z", -1);
+	time_is("2100-02-29T00:00:00Z", -1);
+	time_is("2024-04-31T00:00:00Z", -1);
+	time_is("1970-01-01T00:00:00+01:00", -1);	/* before 1970 */
 	time_is("", -1);
 	time_is(NULL, -1);
 }
