@@ -183,6 +183,7 @@ struct keys {
 };
 struct keys_vkey {
 	char			 vk_name[KEYS_NAME_MAX + 1];
+	uint8_t			 vk_type;	/* NOTE_SIGTYPE_* */
 	uint32_t		 vk_id;
 	uint8_t			 vk_pub[ED25519_KEY_LEN];
 	struct crypto_ed25519	*vk_key;
@@ -318,6 +319,140 @@ json_t		*commit_open(const char *, char *);
 const json_t	*commit_lookup(const json_t *, const char *, char *, size_t,
 		    char *);
 const json_t	*commit_find(const json_t *, const char *, char *, size_t);
+
+/* merkle.c */
+/*
+ * RFC 6962 / RFC 9162 §2.1 Merkle trees over SHA-256. A tree is read
+ * through a merkle_read_fn that returns the hash of a complete subtree:
+ * level 0 index i is leaf hash i, level l index i covers the leaves
+ * [i << l, (i + 1) << l). The log keeps those hashes in its store; a
+ * snapshot's tree keeps them in memory (struct merkle_tree).
+ */
+#define MERKLE_HASH_LEN		SHA256_LEN
+#define MERKLE_PROOF_MAX	64	/* hashes in a proof, trees < 2^63 */
+#define MERKLE_LEVELS_MAX	64
+struct merkle_node {
+	int		 mn_level;
+	uint64_t	 mn_index;
+	uint8_t		 mn_hash[MERKLE_HASH_LEN];
+};
+typedef int (*merkle_read_fn)(void *, int, uint64_t, uint8_t[MERKLE_HASH_LEN],
+    char *);
+struct merkle_tree;
+void		 merkle_leaf_hash(const void *, size_t, uint8_t[MERKLE_HASH_LEN]);
+void		 merkle_node_hash(const uint8_t[MERKLE_HASH_LEN],
+		    const uint8_t[MERKLE_HASH_LEN], uint8_t[MERKLE_HASH_LEN]);
+int		 merkle_hash_decode(const char *, uint8_t[MERKLE_HASH_LEN],
+		    char *);
+int		 merkle_append(uint64_t, const uint8_t[MERKLE_HASH_LEN],
+		    merkle_read_fn, void *, struct merkle_node *, size_t *,
+		    char *);
+int		 merkle_root(uint64_t, merkle_read_fn, void *,
+		    uint8_t[MERKLE_HASH_LEN], char *);
+int		 merkle_prove_inclusion(uint64_t, uint64_t, merkle_read_fn,
+		    void *, uint8_t[][MERKLE_HASH_LEN], size_t *, char *);
+int		 merkle_prove_consistency(uint64_t, uint64_t, merkle_read_fn,
+		    void *, uint8_t[][MERKLE_HASH_LEN], size_t *, char *);
+int		 merkle_verify_inclusion(uint64_t, uint64_t,
+		    const uint8_t[MERKLE_HASH_LEN],
+		    const uint8_t[][MERKLE_HASH_LEN], size_t,
+		    const uint8_t[MERKLE_HASH_LEN], char *);
+int		 merkle_verify_consistency(uint64_t, uint64_t,
+		    const uint8_t[MERKLE_HASH_LEN], const uint8_t[MERKLE_HASH_LEN],
+		    const uint8_t[][MERKLE_HASH_LEN], size_t, char *);
+struct merkle_tree *merkle_tree_new(const uint8_t[][MERKLE_HASH_LEN], size_t,
+		    char *);
+void		 merkle_tree_free(struct merkle_tree *);
+uint64_t	 merkle_tree_size(const struct merkle_tree *);
+int		 merkle_tree_read(void *, int, uint64_t, uint8_t[MERKLE_HASH_LEN],
+		    char *);
+
+/* note.c */
+/*
+ * C2SP signed notes (signed-note@v1), checkpoints (tlog-checkpoint@v1)
+ * and Ed25519 cosignatures (tlog-cosignature@v1.0.1).
+ */
+#define NOTE_MAX		(64 * 1024)	/* a signed note, in bytes */
+#define NOTE_SIGS_MAX		100	/* signature lines (Go's limit) */
+#define NOTE_ORIGIN_MAX		KEYS_NAME_MAX
+#define NOTE_SIGTYPE_ED25519	0x01
+#define NOTE_SIGTYPE_COSIG	0x04
+struct note_checkpoint {
+	char		 nc_origin[NOTE_ORIGIN_MAX + 1];
+	uint64_t	 nc_size;
+	uint8_t		 nc_root[MERKLE_HASH_LEN];
+	size_t		 nc_nextensions;	/* extension lines, ignored */
+};
+char		*note_checkpoint_text(const char *, uint64_t,
+		    const uint8_t[MERKLE_HASH_LEN], size_t *, char *);
+int		 note_checkpoint_parse(const char *, size_t,
+		    struct note_checkpoint *, char *);
+char		*note_sign(const struct keys *, const char *, size_t, size_t *,
+		    char *);
+int		 note_verify(const char *, size_t, const struct keys_vkey *,
+		    size_t *, char *);
+int		 note_cosign(const struct keys *, const char *, size_t, uint64_t,
+		    struct buf *, char *);
+int		 note_cosig_verify(const char *, size_t, const struct keys_vkey *,
+		    uint64_t *, char *);
+
+/* store.c */
+/*
+ * The state directory: one SQLite database in WAL mode that holds the
+ * log (snapshot summaries, the log's complete-subtree hashes, every signed
+ * checkpoint) and the snapshots' records and disclosures, stored once per
+ * distinct record (content-addressed by leaf hash). A snapshot is one
+ * transaction: committed whole or not at all.
+ */
+#define STORE_FILE		"state.db"
+#define STORE_READONLY		0x01	/* the tools: never write */
+#define STORE_RECORD_MAX	(16 * 1024 * 1024)	/* one stored record */
+struct store;
+/* One record of a snapshot. Borrowed on input, owned on output. */
+struct store_rec {
+	char		*sr_id;
+	uint8_t		 sr_hash[MERKLE_HASH_LEN];	/* merkle_leaf_hash(body) */
+	char		*sr_body;	/* the redacted record, RFC 8785 */
+	size_t		 sr_len;
+};
+/*
+ * The disclosures of the i-th record given to store_append(), asked for
+ * only when that record is new to the store: sets *json to a new JSON
+ * array of disclosure strings (or NULL: none). Returns 0, or -1 with err.
+ */
+typedef int (*store_disclose_fn)(void *, size_t, char **, char *);
+struct store_snapshot {
+	uint64_t	 ss_seq;
+	int64_t		 ss_time;
+	char		*ss_summary;	/* the log leaf, RFC 8785 JSON; owned */
+	size_t		 ss_len;
+	uint8_t		 ss_root[MERKLE_HASH_LEN];	/* of its records */
+	size_t		 ss_count;
+	int		 ss_pruned;	/* its records are no longer kept */
+};
+struct store	*store_open(const char *, const struct keys *, const char *,
+		    int, char *);
+void		 store_close(struct store *);
+uint64_t	 store_size(const struct store *);
+const char	*store_origin(const struct store *);
+const char	*store_checkpoint(const struct store *, size_t *);
+int		 store_append(struct store *, int64_t, const char *, size_t,
+		    const uint8_t[MERKLE_HASH_LEN], const struct store_rec *,
+		    size_t, store_disclose_fn, void *, char *);
+int		 store_snapshot(struct store *, uint64_t,
+		    struct store_snapshot *, char *);
+int		 store_snapshots(struct store *, uint64_t, size_t,
+		    struct store_snapshot **, size_t *, char *);
+void		 store_snapshot_clear(struct store_snapshot *);
+int		 store_records(struct store *, uint64_t, struct store_rec **,
+		    size_t *, char *);
+void		 store_records_free(struct store_rec *, size_t);
+char		*store_disclosures(struct store *, const uint8_t[MERKLE_HASH_LEN],
+		    char *);
+int		 store_log_read(void *, int, uint64_t, uint8_t[MERKLE_HASH_LEN],
+		    char *);
+char		*store_checkpoint_at(struct store *, uint64_t, size_t *, char *);
+int		 store_prune(struct store *, uint64_t, char *);
 
 /* addr.c */
 #define ADDR_MAC_LEN	17
