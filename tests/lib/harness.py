@@ -345,6 +345,7 @@ class Env:
             "tls": tls or {"certificate": self.path("server.pem"),
                            "key": self.path("server.key")},
             "keys": {"signing": self.key_signing, "secret": self.key_secret},
+            "snapshots": {"state": self.path("state")},
             "hosters": hosters or [
                 {"name": "noc", "token_sha256": sha256_hex(self.token),
                  "pve_token_id": HOSTER_PVE_ID}],
