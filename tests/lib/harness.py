@@ -251,12 +251,13 @@ class Env:
     # ---- the emulator ----
 
     def start_emulator(self, *args, tls=True, log=True, timeout=20,
-                       emulator=None):
+                       emulator=None, port=None):
         """log: the emulator writes a JSON line per request (costs CPU);
         timeout: seconds it may take to start (generating VMs takes
         time); emulator: another panel's (VZ_EMULATOR, ...), which finds
-        its own fixtures, instead of the Proxmox one."""
-        self.emu_port = free_port()
+        its own fixtures, instead of the Proxmox one; port: the port of
+        an emulator stopped before, to come back with other data."""
+        self.emu_port = port or free_port()
         cmd = [PYTHON, emulator or EMULATOR,
                "--listen", "127.0.0.1:%d" % self.emu_port]
         if emulator is None:

@@ -1,0 +1,194 @@
+"""tlog.py - RFC 6962 / RFC 9162 Merkle trees and C2SP signed notes,
+written apart from the C (proxy/merkle.c, proxy/note.c) so that tests
+check the daemon's log with a second implementation.
+
+Ed25519 comes from Python `cryptography` (Debian's python3-cryptography).
+"""
+import base64
+import hashlib
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey, Ed25519PublicKey)
+
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def root(leaves):
+    """MTH over leaf hashes (RFC 9162 2.1.1); the empty tree is
+    SHA-256 of nothing."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return node_hash(root(leaves[:k]), root(leaves[k:]))
+
+
+def inclusion_path(m, leaves):
+    """PATH(m, D[n]) (RFC 9162 2.1.3.1), leaf sibling first."""
+    n = len(leaves)
+    if n <= 1:
+        return []
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    if m < k:
+        return inclusion_path(m, leaves[:k]) + [root(leaves[k:])]
+    return inclusion_path(m - k, leaves[k:]) + [root(leaves[:k])]
+
+
+def consistency_proof(m, leaves):
+    """PROOF(m, D[n]) (RFC 9162 2.1.4.1), 0 < m <= n."""
+    def sub(m, d, b):
+        n = len(d)
+        if m == n:
+            return [] if b else [root(d)]
+        k = 1
+        while k * 2 < n:
+            k *= 2
+        if m <= k:
+            return sub(m, d[:k], b) + [root(d[k:])]
+        return sub(m - k, d[k:], False) + [root(d[:k])]
+    return sub(m, leaves, True)
+
+
+def verify_inclusion(index, size, leaf, proof, want_root):
+    """RFC 9162 2.1.3.2. Returns True or False."""
+    if index >= size or any(len(p) != 32 for p in proof):
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn & 1 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == want_root
+
+
+def verify_consistency(size1, size2, root1, root2, proof):
+    """RFC 9162 2.1.4.2, refusing size1 == 0 (verifiability.md 4.4)."""
+    if size1 == 0 or size1 > size2 or any(len(p) != 32 for p in proof):
+        return False
+    if size1 == size2:
+        return not proof and root1 == root2
+    if size1 & (size1 - 1) == 0:
+        proof = [root1] + list(proof)
+    if not proof:
+        return False
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn & 1 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == root1 and sr == root2
+
+
+def b64(h):
+    return base64.b64encode(h).decode()
+
+
+def unb64(s):
+    return base64.b64decode(s, validate=True)
+
+
+def key_id(name, sigtype, pub):
+    return hashlib.sha256(name.encode() + b"\n" + bytes([sigtype]) +
+                          pub).digest()[:4]
+
+
+def parse_vkey(vkey):
+    name, kid, rest = vkey.strip().split("+", 2)
+    raw = base64.b64decode(rest)
+    return name, bytes.fromhex(kid), raw[0], raw[1:]
+
+
+def load_skey(path):
+    """The seed of a Go-style PRIVATE+KEY+NAME+ID+B64(0x01 || seed) file:
+    (name, Ed25519PrivateKey)."""
+    text = open(path).read().strip()
+    parts = text.split("+", 4)
+    raw = base64.b64decode(parts[4])
+    return parts[2], Ed25519PrivateKey.from_private_bytes(raw[1:])
+
+
+def split_note(note):
+    """(text, [(name, sigbytes)]) of a signed note, text with its final
+    newline."""
+    i = note.rindex("\n\n")
+    text, sigs = note[:i + 1], note[i + 2:]
+    out = []
+    for line in sigs.splitlines():
+        if not line.startswith("\u2014 "):
+            raise ValueError("not a signature line: %r" % line)
+        name, sig = line[2:].split(" ")
+        out.append((name, base64.b64decode(sig)))
+    return text, out
+
+
+def verify_note(note, vkey):
+    """True if note carries a valid Ed25519 signature by vkey."""
+    name, kid, typ, pub = parse_vkey(vkey)
+    text, sigs = split_note(note)
+    key = Ed25519PublicKey.from_public_bytes(pub)
+    for n, sig in sigs:
+        if n == name and sig[:4] == kid:
+            try:
+                key.verify(sig[4:], text.encode())
+                return True
+            except Exception:
+                return False
+    return False
+
+
+def sign_note(text, name, priv):
+    """text + a signature line by (name, Ed25519PrivateKey)."""
+    pub = priv.public_key().public_bytes_raw() if hasattr(
+        priv.public_key(), "public_bytes_raw") else _raw_pub(priv)
+    sig = key_id(name, 1, pub) + priv.sign(text.encode())
+    return text + "\n\u2014 %s %s\n" % (name, base64.b64encode(sig).decode())
+
+
+def _raw_pub(priv):
+    from cryptography.hazmat.primitives import serialization
+    return priv.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def parse_checkpoint(text):
+    """(origin, size, root) of a checkpoint note text."""
+    lines = text.split("\n")
+    return lines[0], int(lines[1]), unb64(lines[2])
+
+
+def checkpoint_text(origin, size, root_hash):
+    return "%s\n%d\n%s\n" % (origin, size, b64(root_hash))
