@@ -550,7 +550,7 @@ snapshot_take(struct state *st, char *err)
 	sn = NULL;
 	metrics_snapshot(1, mono_now() - start, the_snap.sr_current->sn_seq,
 	    the_snap.sr_current->sn_time);
-	log_info("snapshot %llu: %zu records, root taken in %.3f s",
+	log_info("snapshot %llu: %zu records committed in %.3f s",
 	    (unsigned long long)the_snap.sr_current->sn_seq,
 	    the_snap.sr_current->sn_nrecs, mono_now() - start);
 	snapshot_prune(the_snap.sr_current->sn_time);
