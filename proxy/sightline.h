@@ -334,6 +334,7 @@ const json_t	*commit_find(const json_t *, const char *, char *, size_t);
 #define MERKLE_HASH_LEN		SHA256_LEN
 #define MERKLE_PROOF_MAX	64	/* hashes in a proof, trees < 2^63 */
 #define MERKLE_LEVELS_MAX	64
+#define MERKLE_LEAF_INLINE	4096	/* leaf data hashed without malloc */
 struct merkle_node {
 	int		 mn_level;
 	uint64_t	 mn_index;
