@@ -29,12 +29,12 @@ import copy
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import Tap, SRCDIR, BUILDDIR, SIGHTLINE, run  # noqa: E402
+import gotlog  # noqa: E402
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: E402
     Ed25519PrivateKey)
@@ -45,9 +45,7 @@ HERE = os.path.join(SRCDIR, "tests", "interop")
 VEC = os.path.join(SRCDIR, "tests", "vectors")
 WORK = os.path.join(BUILDDIR, "tests", "work", "tlog_go")
 CLI = os.path.join(BUILDDIR, "tests", "unit", "tlog_cli")
-GO = os.environ.get("GO", "go")
-GOPATH = os.environ.get("TLOG_GOPATH", "/usr/share/gocode")
-CHECK = os.path.join(WORK, "tlogcheck")
+CHECK = gotlog.binary(WORK)
 DASH = "\u2014 "
 
 t = Tap()
@@ -143,28 +141,10 @@ def fails(doc, what, expect):
 
 def build():
     """tlogcheck built into tests/work, or a failed check saying why."""
-    if shutil.which(GO) is None:
-        t.ok(False, "go is installed", "go not found: install golang-go "
-             "(./bootstrap does)")
-        return False
-    note = os.path.join(GOPATH, "src", "golang.org", "x", "mod", "sumdb")
-    if not t.ok(os.path.isdir(os.path.join(note, "note")) and
-                os.path.isdir(os.path.join(note, "tlog")),
-                "golang.org/x/mod is in %s" % GOPATH,
-                "install golang-golang-x-mod-dev (./bootstrap does), or set "
-                "TLOG_GOPATH to a GOPATH holding golang.org/x/mod"):
-        return False
-    os.makedirs(WORK, exist_ok=True)
-    env = dict(os.environ, GO111MODULE="off", GOPATH=GOPATH, GOPROXY="off",
-               GOFLAGS="", GOENV="off", GOTOOLCHAIN="local",
-               GOCACHE=os.path.join(WORK, "gocache"),
-               HOME=os.environ.get("HOME", WORK))
-    r = subprocess.run([GO, "build", "-o", CHECK,
-                        os.path.join(HERE, "tlogcheck.go")],
-                       capture_output=True, text=True, env=env, timeout=600)
-    t.diag(run([GO, "version"]).stdout.strip())
-    return t.ok(r.returncode == 0, "tlogcheck.go builds offline",
-                r.stdout + r.stderr)
+    ok, why = gotlog.build(WORK)
+    if ok:
+        t.diag(why)
+    return t.ok(ok, "tlogcheck.go builds offline", why)
 
 
 def test_vectors():
