@@ -340,6 +340,7 @@ snapshot_disclose(void *arg, size_t i, char **out, char *err)
 	json_t				*served = NULL, *c;
 	const char			*path, *name;
 	char				*d, digest[COMMIT_DIGEST_MAX];
+	char				 where[POLICY_PATH_MAX];
 	size_t				 k;
 	int				 rc = -1;
 
@@ -370,7 +371,8 @@ snapshot_disclose(void *arg, size_t i, char **out, char *err)
 			err_prefix(err, "record %s: ", ir->ir_id);
 			goto done;
 		}
-		if (commit_find(served, digest, NULL, 0) == NULL) {
+		where[0] = '\0';
+		if (commit_find(served, digest, where, sizeof(where)) == NULL) {
 			free(d);
 			err_set(err, "record %s: the disclosure of %s opens no "
 			    "digest of the record", ir->ir_id, path);
