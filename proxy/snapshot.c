@@ -45,6 +45,8 @@ struct snapshot_round {
 
 static struct {
 	struct store		*sr_store;
+	struct keys		*sr_keys;	/* a reference: the store borrows
+						   them past any reload */
 	struct event		*sr_timer;
 	double			 sr_interval;
 	int			 sr_keep_days;
@@ -740,8 +742,9 @@ snapshot_open(struct event_base *base, const struct conf *cf, char *err)
 		    "snapshots.origin");
 		return -1;
 	}
-	if ((the_snap.sr_store = store_open(cf->cf_state, cf->cf_keys, origin,
-	    0, err)) == NULL)
+	the_snap.sr_keys = keys_ref(cf->cf_keys);
+	if ((the_snap.sr_store = store_open(cf->cf_state, the_snap.sr_keys,
+	    origin, 0, err)) == NULL)
 		return -1;
 	if ((the_snap.sr_timer = evtimer_new(base, snapshot_tick, NULL)) ==
 	    NULL) {
@@ -861,4 +864,6 @@ snapshot_close(void)
 	the_snap.sr_state = NULL;
 	store_close(the_snap.sr_store);
 	the_snap.sr_store = NULL;
+	keys_free(the_snap.sr_keys);
+	the_snap.sr_keys = NULL;
 }
