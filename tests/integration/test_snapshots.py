@@ -326,6 +326,36 @@ def test_tampered(env):
     t.contains(p.stderr, "refusing to serve", "and says so")
 
 
+def test_reload(env):
+    """A reload snapshots at once (the view may have changed); the log's
+    origin cannot change on reload."""
+    from harness import POLICY
+    seq = fetch(env, "/v1/vps").json()["snapshot"]["seq"]
+    policy = env.path("policy.lua")
+    with open(POLICY) as src, open(policy, "w") as dst:
+        dst.write(src.read() + "\n-- edited\n")
+    cf = env.config(panel=dict(PANEL, policy=policy))
+    env.write_config(cf)
+    env.signal(signal.SIGHUP)
+    wait_for(lambda: fetch(env, "/v1/vps").json()["snapshot"]["seq"] > seq,
+             10)
+    s = fetch(env, "/v1/vps").json()["snapshot"]
+    t.ok(s["seq"] > seq, "a reload takes a snapshot at once", s["seq"])
+    import hashlib
+    t.eq(s["panels"][0]["policy_sha256"],
+         hashlib.sha256(open(policy, "rb").read()).hexdigest(),
+         "and its leaf names the new policy's digest")
+    cf["snapshots"] = dict(cf["snapshots"], origin="example.net/other")
+    env.write_config(cf)
+    env.signal(signal.SIGHUP)
+    t.ok(wait_for(lambda: "cannot change on reload" in env.log_text(), 10),
+         "a reload that changes the origin is refused, and says why")
+    t.eq(checkpoint(env)[1], ORIGIN, "the origin stays")
+    del cf["snapshots"]["origin"]
+    env.write_config(cf)
+    env.new_config = False      # the same log goes on
+
+
 def test_go(env):
     """Go's golang.org/x/mod/sumdb/note and tlog check the daemon's
     checkpoint and proofs."""
@@ -364,6 +394,7 @@ def test_go(env):
 with Env("snapshots") as env:
     env.start(panel=PANEL)
     for fn in (test_checkpoint_and_snapshot, test_history, test_proofs,
-               test_diff, test_failure, test_go, test_kill9, test_tampered):
+               test_diff, test_failure, test_reload, test_go, test_kill9,
+               test_tampered):
         t.run(fn, env)
 t.done()
