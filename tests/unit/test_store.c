@@ -974,10 +974,17 @@ test_crash(void)
 			crash_child(dir, fds[1]);
 		}
 		close(fds[1]);
-		/* The first round lets the child create the state. */
+		/*
+		 * Odd rounds kill at any moment, opening included; even ones
+		 * once the child has appended, so that every other kill
+		 * falls among appends however slow the machine is.
+		 */
+		reported = before;
+		if (round % 2 == 0 &&
+		    read(fds[0], &seq, sizeof(seq)) == sizeof(seq))
+			reported = seq + 1;
 		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(random() % (CRASH_DELAY_MS + 1)) *
-		    1000000L + (round == 0 ? 100000000L : 0);
+		ts.tv_nsec = (long)(random() % (CRASH_DELAY_MS + 1)) * 1000000L;
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
 		if (waitpid(pid, &status, 0) == -1)
@@ -987,7 +994,6 @@ test_crash(void)
 		else
 			tap_diag("round %d: the child exited with %d", round,
 			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		reported = before;
 		while ((r = read(fds[0], &seq, sizeof(seq))) == sizeof(seq))
 			reported = seq + 1;
 		close(fds[0]);
@@ -1016,8 +1022,8 @@ test_crash(void)
 	    "opens and verifies each time, with every snapshot reported and "
 	    "each as appended (%llu snapshots)", round, killed,
 	    (unsigned long long)checked);
-	tap_ok(checked > (uint64_t)CRASH_ROUNDS,
-	    "... more snapshots than rounds were appended (%llu)",
+	tap_ok(checked >= (uint64_t)CRASH_ROUNDS / 2,
+	    "... at least one snapshot in every other round (%llu)",
 	    (unsigned long long)checked);
 	if ((st = store_open(dir, keys, ORIGIN, 0, err)) == NULL)
 		bail("store_open", err);
