@@ -1056,9 +1056,24 @@ static int
 store_check_meta(struct store *st, const struct keys *keys,
     const char *origin, char *err)
 {
-	char	 v[32], version[32], have[KEYS_VKEY_MAX], want[KEYS_VKEY_MAX];
+	char		 v[32], version[32];
+	char		 have[KEYS_VKEY_MAX], want[KEYS_VKEY_MAX];
+	sqlite3_stmt	*s;
+	int		 tables = 0;
 
-	if (store_meta_get(st, "schema", v, sizeof(v), err) == -1)
+	/* A file that SQLite opens but that holds no state of ours. */
+	if (sqlite3_prepare_v2(st->st_db, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'table' AND name = 'meta'", -1, &s, NULL) !=
+	    SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+		store_dberr(st, err, "reading the schema");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	tables = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	v[0] = '\0';
+	if (tables == 1 && store_meta_get(st, "schema", v, sizeof(v),
+	    err) == -1)
 		return -1;
 	if (v[0] == '\0') {
 		err_set(err, "state %s: not a sightline state (no schema "

@@ -766,6 +766,19 @@ test_refusals(void)
 		st = store_open(missing, NULL, NULL, STORE_READONLY, err);
 		tap_ok(st == NULL, "a reader of a missing state is refused: %s",
 		    err);
+		/* A writer killed before its first transaction left this. */
+		path_in(missing, sizeof(missing), "empty", NULL);
+		mkdir(missing, 0700);
+		path_in(missing, sizeof(missing), "empty", STORE_FILE);
+		tap_write_file(missing, "", 0, 0600);
+		path_in(missing, sizeof(missing), "empty", NULL);
+		st = store_open(missing, NULL, NULL, STORE_READONLY, err);
+		tap_ok(st == NULL && strstr(err, "not a sightline state") !=
+		    NULL, "a reader of an empty file is refused: %s", err);
+		st = store_open(missing, keys, ORIGIN, 0, err);
+		tap_ok(st != NULL && store_size(st) == 0,
+		    "a writer makes a new state of it");
+		store_close(st);
 	}
 	models_free();
 }
