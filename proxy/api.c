@@ -742,9 +742,7 @@ api_snapshots(struct front_req *fq, const char *before, const char *limit)
 	else
 		buf_addstr(&b, "null");
 	buf_addstr(&b, "}");
-	for (i = 0; i < n; i++)
-		store_snapshot_clear(&ss[i]);
-	free(ss);
+	store_snapshots_free(ss, n);
 	api_send_json(fq, &b);
 }
 

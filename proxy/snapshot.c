@@ -123,6 +123,40 @@ snapshot_unref(struct snapshot *sn)
 	free(sn);
 }
 
+/*
+ * The summary read back must say what its records are: its seq, count
+ * and root. The log leaf binds the summary; this binds the records to it.
+ */
+static int
+snapshot_check_summary(const struct snapshot *sn, char *err)
+{
+	json_t		*s;
+	char		 root[B64_LEN(MERKLE_HASH_LEN) + 1];
+	int		 ok;
+
+	if ((s = json_loadb(sn->sn_summary, sn->sn_summary_len, 0,
+	    NULL)) == NULL) {
+		err_set(err, "the summary of snapshot %llu is not JSON",
+		    (unsigned long long)sn->sn_seq);
+		return -1;
+	}
+	b64_encode(sn->sn_root, MERKLE_HASH_LEN, B64_STD, root);
+	ok = json_integer_value(json_object_get(s, "seq")) ==
+	    (json_int_t)sn->sn_seq &&
+	    json_integer_value(json_object_get(s, "records")) ==
+	    (json_int_t)sn->sn_nrecs &&
+	    json_string_value(json_object_get(s, "root")) != NULL &&
+	    strcmp(json_string_value(json_object_get(s, "root")), root) == 0;
+	json_decref(s);
+	if (!ok) {
+		err_set(err, "the summary of snapshot %llu does not match its "
+		    "records (seq, count or root)",
+		    (unsigned long long)sn->sn_seq);
+		return -1;
+	}
+	return 0;
+}
+
 /* A stored snapshot, read back: new, or NULL with a reason and status. */
 static struct snapshot *
 snapshot_load(uint64_t seq, int *status, char *err)
@@ -175,7 +209,8 @@ snapshot_load(uint64_t seq, int *status, char *err)
 		sn->sn_recs[i].sr_hash = sn->sn_stored[i].sr_hash;
 	}
 	sn->sn_nrecs = sn->sn_nstored;
-	if (snapshot_tree(sn, ss.ss_root, err) == -1)
+	if (snapshot_tree(sn, ss.ss_root, err) == -1 ||
+	    snapshot_check_summary(sn, err) == -1)
 		goto fail;
 	store_snapshot_clear(&ss);
 	return sn;
