@@ -657,6 +657,20 @@ struct upstream_req *upstream_get(struct upstream *, const char *, int,
 void		 upstream_cancel(struct upstream_req *);
 size_t		 upstream_queued(const struct upstream *);
 const char	*upstream_strerror(enum upstream_error);
+/* A blocking GET for the command-line tools (sightline audit). */
+#define UPSTREAM_FETCH_BODY	(512 * 1024 * 1024)	/* one answer's body */
+#define UPSTREAM_FETCH_HEAD	(64 * 1024)	/* its header section */
+#define UPSTREAM_FETCH_TIMEOUT	300	/* seconds for one whole answer */
+struct upstream_fetched {
+	int		 uf_status;
+	struct httpmsg	 uf_head;	/* status line and fields, parsed */
+	char		*uf_ctype;	/* Content-Type, owned; or NULL */
+	char		*uf_body;	/* NUL-terminated, owned */
+	size_t		 uf_len;
+};
+int		 upstream_fetch(const char *, const char *, const char *,
+		    struct upstream_fetched *, char *);
+void		 upstream_fetched_clear(struct upstream_fetched *);
 
 /* fetch.c */
 enum reply_kind {
