@@ -13,6 +13,12 @@
  *   NAME.vkey    NAME+KEYID+BASE64(0x01 || public key)         published
  * The vkey is the C2SP signed-note verifier key; KEYID is the first four
  * bytes of SHA-256(NAME || "\n" || 0x01 || public key), in hex.
+ *
+ * The same Ed25519 key can also serve as a witness: its cosignatures
+ * (c2sp.org/tlog-cosignature) are published under a vkey of type 0x04,
+ * NAME+KEYID+BASE64(0x04 || public key), whose KEYID hashes 0x04 instead
+ * of 0x01 (keys_cosig_vkey()). Verifier keys of both types parse; each
+ * caller checks that the type is the one it verifies.
  */
 #include "config.h"
 
@@ -28,49 +34,84 @@
 
 #include "sightline.h"
 
-#define KEYS_SIGTYPE_ED25519	0x01
 #define KEYS_SKEY_PREFIX	"PRIVATE+KEY+"
 #define KEYS_SALT_LABEL		"sightline salt key v1"
 #define KEYS_PSEUDONYM_LABEL	"sightline pseudonym key v1"
 
-/* A signed-note key name: printable, no space, no "+". */
+/*
+ * The UTF-8 encodings of the Unicode spaces above ASCII (Go's
+ * unicode.IsSpace: U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028,
+ * U+2029, U+202F, U+205F, U+3000), which C2SP forbids in key names.
+ */
+static size_t
+keys_unicode_space(const unsigned char *p)
+{
+	if (p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
+		return 2;
+	if ((p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) ||
+	    (p[0] == 0xe2 && p[1] == 0x80 && ((p[2] >= 0x80 && p[2] <= 0x8a) ||
+	    p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf)) ||
+	    (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||
+	    (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80))
+		return 3;
+	return 0;
+}
+
+/*
+ * A signed-note key name: valid UTF-8, printable, no space (ASCII or
+ * Unicode) and no "+".
+ */
 int
 keys_name_valid(const char *name)
 {
 	const unsigned char	*p = (const unsigned char *)name;
 
-	if (*p == '\0' || strlen(name) > KEYS_NAME_MAX)
+	if (*p == '\0' || strlen(name) > KEYS_NAME_MAX ||
+	    !utf8_valid(name, strlen(name)))
 		return 0;
 	for (; *p != '\0'; p++)
-		if (*p <= ' ' || *p == '+' || *p == 0x7f)
+		if (*p <= ' ' || *p == '+' || *p == 0x7f ||
+		    keys_unicode_space(p) != 0)
 			return 0;
-	return utf8_valid(name, strlen(name));
+	return 1;
 }
 
+/* The key id of a key of signature type type (NOTE_SIGTYPE_*). */
 uint32_t
-keys_id(const char *name, const uint8_t pub[ED25519_KEY_LEN])
+keys_id_type(const char *name, uint8_t type,
+    const uint8_t pub[ED25519_KEY_LEN])
 {
 	uint8_t	 buf[KEYS_NAME_MAX + 2 + ED25519_KEY_LEN];
 	uint8_t	 md[SHA256_LEN];
 	size_t	 n = strlen(name);
 
+	if (n > KEYS_NAME_MAX)
+		n = KEYS_NAME_MAX;
 	memcpy(buf, name, n);
 	buf[n] = '\n';
-	buf[n + 1] = KEYS_SIGTYPE_ED25519;
+	buf[n + 1] = type;
 	memcpy(buf + n + 2, pub, ED25519_KEY_LEN);
 	crypto_sha256(buf, n + 2 + ED25519_KEY_LEN, md);
 	return (uint32_t)md[0] << 24 | (uint32_t)md[1] << 16 |
 	    (uint32_t)md[2] << 8 | md[3];
 }
 
+/* The key id of a signed-note Ed25519 key (type 0x01). */
+uint32_t
+keys_id(const char *name, const uint8_t pub[ED25519_KEY_LEN])
+{
+	return keys_id_type(name, NOTE_SIGTYPE_ED25519, pub);
+}
+
 /*
  * Split "NAME+KEYID+BASE64" into its parts: the name (copied into name),
  * the key id and the 33 decoded bytes (type and key). The name cannot
- * hold "+" and base64 can, so split at the first two only.
+ * hold "+" and base64 can, so split at the first two only. The type must
+ * be Ed25519 (0x01), or also a cosignature key (0x04) when cosig is set.
  */
 static int
 keys_split(const char *s, char name[KEYS_NAME_MAX + 1], uint32_t *id,
-    uint8_t key[1 + ED25519_KEY_LEN], char *err)
+    uint8_t key[1 + ED25519_KEY_LEN], int cosig, char *err)
 {
 	const char	*p1, *p2;
 	char		 hex[9];
@@ -111,29 +152,36 @@ keys_split(const char *s, char name[KEYS_NAME_MAX + 1], uint32_t *id,
 		err_set(err, "the key is not base64 of 33 bytes");
 		return -1;
 	}
-	if (key[0] != KEYS_SIGTYPE_ED25519) {
-		err_set(err, "key type 0x%02x is not Ed25519 (0x01)", key[0]);
+	if (key[0] != NOTE_SIGTYPE_ED25519 &&
+	    (!cosig || key[0] != NOTE_SIGTYPE_COSIG)) {
+		err_set(err, "key type 0x%02x is not Ed25519 (0x01)%s", key[0],
+		    cosig ? " nor an Ed25519 cosignature key (0x04)" : "");
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * Parse a verifier key "NAME+KEYID+BASE64" into vk. The key id must be the
- * one the name and key give. Returns 0, or -1 with a reason.
+ * Parse a verifier key "NAME+KEYID+BASE64" into vk: a signed-note Ed25519
+ * key (type 0x01) or a witness's cosignature key (type 0x04), told apart
+ * by vk_type, which the caller MUST check. The key id must be the one the
+ * name, type and key give. Returns 0, or -1 with a reason.
  */
 int
 keys_vkey_parse(const char *s, struct keys_vkey *vk, char *err)
 {
-	uint8_t	 key[1 + ED25519_KEY_LEN];
+	uint8_t		 key[1 + ED25519_KEY_LEN];
+	uint32_t	 want;
 
 	memset(vk, 0, sizeof(*vk));
-	if (keys_split(s, vk->vk_name, &vk->vk_id, key, err) == -1)
+	if (keys_split(s, vk->vk_name, &vk->vk_id, key, 1, err) == -1)
 		return -1;
+	vk->vk_type = key[0];
 	memcpy(vk->vk_pub, key + 1, ED25519_KEY_LEN);
-	if (keys_id(vk->vk_name, vk->vk_pub) != vk->vk_id) {
+	want = keys_id_type(vk->vk_name, vk->vk_type, vk->vk_pub);
+	if (want != vk->vk_id) {
 		err_set(err, "key id %08x does not match the name and key "
-		    "(%08x)", vk->vk_id, keys_id(vk->vk_name, vk->vk_pub));
+		    "(%08x)", vk->vk_id, want);
 		return -1;
 	}
 	if ((vk->vk_key = crypto_ed25519_new(vk->vk_pub, 0)) == NULL) {
@@ -150,15 +198,15 @@ keys_vkey_clear(struct keys_vkey *vk)
 	vk->vk_key = NULL;
 }
 
-/* "NAME+KEYID+BASE64(0x01 || key)" into out (KEYS_VKEY_MAX bytes). */
+/* "NAME+KEYID+BASE64(type || key)" into out (KEYS_VKEY_MAX bytes). */
 static void
-keys_format(const char *prefix, const char *name, uint32_t id,
+keys_format(const char *prefix, const char *name, uint32_t id, uint8_t type,
     const uint8_t k[ED25519_KEY_LEN], char *out)
 {
 	uint8_t	 key[1 + ED25519_KEY_LEN];
 	char	 b64[B64_LEN(sizeof(key)) + 1];
 
-	key[0] = KEYS_SIGTYPE_ED25519;
+	key[0] = type;
 	memcpy(key + 1, k, ED25519_KEY_LEN);
 	b64_encode(key, sizeof(key), B64_STD, b64);
 	crypto_wipe(key, sizeof(key));
@@ -202,7 +250,7 @@ keys_load_skey(struct keys *k, const char *path, char *err)
 		goto done;
 	}
 	if (keys_split(text + strlen(KEYS_SKEY_PREFIX), k->k_name, &k->k_id,
-	    key, why) == -1) {
+	    key, 0, why) == -1) {
 		err_set(err, "%s: %s", path, why);
 		goto done;
 	}
@@ -216,13 +264,29 @@ keys_load_skey(struct keys *k, const char *path, char *err)
 		    path, k->k_id, keys_id(k->k_name, k->k_pub));
 		goto done;
 	}
-	keys_format("", k->k_name, k->k_id, k->k_pub, k->k_vkey);
+	keys_format("", k->k_name, k->k_id, NOTE_SIGTYPE_ED25519, k->k_pub,
+	    k->k_vkey);
 	rc = 0;
 done:
 	crypto_wipe(key, sizeof(key));
 	crypto_wipe(text, strlen(text));
 	free(text);
 	return rc;
+}
+
+/*
+ * The verifier key of k's signing key used as a witness: type 0x04, its
+ * own key id (tlog-cosignature), into out (KEYS_VKEY_MAX bytes). Returns
+ * 0, or -1 when k has no signing key.
+ */
+int
+keys_cosig_vkey(const struct keys *k, char *out)
+{
+	if (k->k_sign == NULL)
+		return -1;
+	keys_format("", k->k_name, keys_id_type(k->k_name, NOTE_SIGTYPE_COSIG,
+	    k->k_pub), NOTE_SIGTYPE_COSIG, k->k_pub, out);
+	return 0;
 }
 
 /* The salt and pseudonym keys from the secret, with distinct labels. */
@@ -424,8 +488,9 @@ keys_generate(const char *name, const char *dir, char *vkey, char *err)
 		goto done;
 	}
 	id = keys_id(name, pub);
-	keys_format(KEYS_SKEY_PREFIX, name, id, seed, skey);
-	keys_format("", name, id, pub, vkey);
+	keys_format(KEYS_SKEY_PREFIX, name, id, NOTE_SIGTYPE_ED25519, seed,
+	    skey);
+	keys_format("", name, id, NOTE_SIGTYPE_ED25519, pub, vkey);
 	b64_encode(secret, sizeof(secret), B64_STD, b64);
 	if (keys_write(p_skey, skey, 0600, err) == -1)
 		goto done;

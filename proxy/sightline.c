@@ -229,6 +229,13 @@ load_vkey(const char *arg, struct keys_vkey *vk)
 	rc = keys_vkey_parse(text != NULL ? text : arg, vk, err);
 	if (rc == -1)
 		fprintf(stderr, "sightline: verifier key %s: %s\n", arg, err);
+	else if (vk->vk_type != NOTE_SIGTYPE_ED25519) {
+		fprintf(stderr, "sightline: verifier key %s: type 0x%02x is a "
+		    "witness's cosignature key, not the deployment's signing "
+		    "key (0x01)\n", arg, vk->vk_type);
+		keys_vkey_clear(vk);
+		rc = -1;
+	}
 	free(text);
 	return rc;
 }

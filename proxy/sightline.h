@@ -190,12 +190,15 @@ struct keys_vkey {
 };
 int		 keys_name_valid(const char *);
 uint32_t	 keys_id(const char *, const uint8_t[ED25519_KEY_LEN]);
+uint32_t	 keys_id_type(const char *, uint8_t,
+		    const uint8_t[ED25519_KEY_LEN]);
 int		 keys_vkey_parse(const char *, struct keys_vkey *, char *);
 void		 keys_vkey_clear(struct keys_vkey *);
 struct keys	*keys_load(const char *, const char *, char *);
 struct keys	*keys_ref(struct keys *);
 struct keys	*keys_throwaway(void);
 struct keys	*keys_from_secret(const uint8_t[KEYS_SECRET_LEN]);
+int		 keys_cosig_vkey(const struct keys *, char *);
 void		 keys_free(struct keys *);
 int		 keys_generate(const char *, const char *, char *, char *);
 
@@ -331,6 +334,7 @@ const json_t	*commit_find(const json_t *, const char *, char *, size_t);
 #define MERKLE_HASH_LEN		SHA256_LEN
 #define MERKLE_PROOF_MAX	64	/* hashes in a proof, trees < 2^63 */
 #define MERKLE_LEVELS_MAX	64
+#define MERKLE_LEAF_INLINE	4096	/* leaf data hashed without malloc */
 struct merkle_node {
 	int		 mn_level;
 	uint64_t	 mn_index;

@@ -592,6 +592,13 @@ sign_verify(const struct keys_vkey *vk, const struct sign_msg *msg,
 	size_t			 i, j;
 	int			 rc;
 
+	/* A witness's cosignature key (type 0x04) signs checkpoints only. */
+	if (vk->vk_type != NOTE_SIGTYPE_ED25519) {
+		err_set(err, "key id: %s+%08x is a key of type 0x%02x, not a "
+		    "signing key (0x01)", vk->vk_name, vk->vk_id, vk->vk_type);
+		return -1;
+	}
+
 	/* 1. The body against its digest. */
 	if ((f = msg->sm_field(msg->sm_arg, "content-digest")) == NULL) {
 		err_set(err, "digest: the response has no Content-Digest");

@@ -502,6 +502,11 @@ test_own(void)
 	tap_ok(verify_text(&vk_other, good, err) == -1,
 	    "another key refuses it: %s", err);
 	tap_ok(strncmp(err, "key id:", 7) == 0, "... as a key id mismatch");
+	vk.vk_type = NOTE_SIGTYPE_COSIG;
+	tap_ok(verify_text(&vk, good, err) == -1 && strstr(err, "type 0x04") !=
+	    NULL, "a witness's cosignature key (type 0x04) is refused: %s",
+	    err);
+	vk.vk_type = NOTE_SIGTYPE_ED25519;
 	for (i = 0; i < sizeof(tamper) / sizeof(tamper[0]); i++) {
 		bad = replace(good, tamper[i].from, tamper[i].to);
 		err[0] = '\0';
