@@ -613,10 +613,11 @@ audit_consistency(struct audit *a)
 		return -1;
 	}
 	audit_ok(a, "consistency", "consistent with the checkpoint of size "
-	    "%llu kept on %s: %llu snapshots appended since (RFC 9162 "
-	    "consistency proof of %zu hashes)", (unsigned long long)
+	    "%llu kept on %s: %llu snapshot%s appended since (RFC 9162 "
+	    "consistency proof of %zu hash%s)", (unsigned long long)
 	    old->nc_size, when, (unsigned long long)(cp->nc_size -
-	    old->nc_size), n);
+	    old->nc_size), cp->nc_size - old->nc_size == 1 ? "" : "s", n,
+	    n == 1 ? "" : "es");
 	return 0;
 }
 
@@ -1051,7 +1052,7 @@ audit_cosign(struct audit *a)
 	snprintf(path, sizeof(path), "%s/%llu.checkpoint", dir,
 	    (unsigned long long)a->a_cp.nc_size);
 	buf_add(&b, a->a_note, a->a_notelen);
-	if (audit_mkdir(dir, err) == -1 ||
+	if (audit_mkdir(a->a_dir, err) == -1 || audit_mkdir(dir, err) == -1 ||
 	    note_cosign(k, a->a_note, a->a_textlen, now, &b, err) == -1 ||
 	    audit_write_file(path, b.b_data, b.b_len, 0644, err) == -1)
 		goto fail;
