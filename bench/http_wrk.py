@@ -141,7 +141,7 @@ def main():
             extra["limits"] = {"sign_threads": opts.sign_threads}
         if opts.log == "devnull":
             extra["log"] = "/dev/null"
-        panel = {"refresh_interval": 86400}
+        panel = {}
         if opts.refresh_loop:
             panel.update(min_refresh_interval=0, timeout=120)
         env.write_config(env.config(panel=panel, extra=extra))

@@ -84,7 +84,7 @@ def main():
         env.emu_stats(reset=True)
         env.write_config(env.config(panel={
             "concurrency": opts.concurrency, "min_refresh_interval": 0,
-            "refresh_interval": 86400, "timeout": 120}))
+            "timeout": 120}))
         if opts.wait_quiet > 0:
             refresh.wait_quiet(opts.wait_quiet)
         env.daemon_err = open(env.path("sightlined.err"), "a")

@@ -82,7 +82,7 @@ def main():
             "policy": os.path.join(harness.SRCDIR, "policies",
                                    "solusvm1.lua"),
             "concurrency": opts.concurrency, "min_refresh_interval": 0,
-            "refresh_interval": 86400, "timeout": 120,
+            "timeout": 120,
             "options": {"format": opts.format}}))
         env.daemon_err = open(env.path("sightlined.err"), "a")
         e0 = cpu_seconds(env.emu.pid)

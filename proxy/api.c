@@ -3,14 +3,17 @@
  *
  *   /healthz                     liveness, no credential needed
  *   /metrics                     Prometheus text
- *   /v1/vps, /v1/vps/{id}        records of the current inventories
+ *   /v1/vps, /v1/vps/{id}        records of a snapshot (?at=, ?proof=1)
  *   /v1/lookup?ip=|mac=          the records holding an address
  *   /v1/nodes                    hypervisor nodes
+ *   /v1/checkpoint, /v1/snapshots[/{seq}], /v1/diff, /v1/proof/...
+ *                                the log: its signed head, history, proofs
  *   /native/{panel}/{api root}/  allow-listed native calls, live, redacted
  *   /api2/json/...               the same, when one Proxmox panel is set
  *
- * /v1 answers come from inventories built at refresh time; ?fresh=1 waits
- * for a refresh first. Requests that wait (for a refresh or a native call)
+ * /v1 answers come from the current snapshot (snapshot.c) or, with ?at=,
+ * from one read back from the log; ?fresh=1 waits for a refresh and the
+ * snapshot after it. Requests that wait (for a refresh or a native call)
  * are "pending": they hold a reference to the state they started in.
  */
 #include "config.h"
@@ -24,14 +27,15 @@
 
 #include "sightline.h"
 
-#define API_LOOKUP_MAX	64	/* records one lookup answer lists */
 #define API_PARAM_MAX	256	/* a decoded query value */
+#define API_PARAMS_MAX	5	/* query parameters one route takes */
+#define API_SNAPSHOTS_PAGE	100	/* summaries per /v1/snapshots page */
+#define API_SNAPSHOTS_PAGE_MAX	1000
 
 struct api_pending {
 	TAILQ_ENTRY(api_pending) ap_entry;
 	struct front_req	*ap_fq;
 	struct state		*ap_state;	/* a reference */
-	int			 ap_waiting;	/* panels still refreshing */
 	struct panel		*ap_panel;	/* native call */
 	struct upstream_req	*ap_ureq;
 	const char		*ap_endpoint;
@@ -214,11 +218,13 @@ api_iso8601(time_t t, char *out, size_t len)
 }
 
 /*
- * {"inventory": {...}, — the opening of every /v1 answer: which panels,
- * how old their inventories are, which policy redacted them.
+ * "inventory": the live state of the panels behind the current snapshot:
+ * how old their inventories are, which policy redacted them, what failed
+ * last, and how old the snapshot served is.
  */
 static void
-api_inventory_head(const struct state *st, struct buf *b)
+api_inventory(const struct state *st, const struct snapshot *sn,
+    struct buf *b)
 {
 	const struct panel	*pa;
 	const struct inventory	*inv;
@@ -226,11 +232,13 @@ api_inventory_head(const struct state *st, struct buf *b)
 	time_t			 now = time(NULL);
 	long long		 age, oldest = 0;
 	char			 when[32];
+	const char		*serr = snapshot_error();
 	size_t			 i;
 
 	for (i = 0; i < st->st_npanels; i++) {
 		pa = st->st_panels[i];
-		inv = pa->pa_inv;
+		if ((inv = pa->pa_inv) == NULL)
+			continue;
 		age = now - inv->inv_time;
 		if (age > oldest)
 			oldest = age;
@@ -249,14 +257,39 @@ api_inventory_head(const struct state *st, struct buf *b)
 			    json_string(pa->pa_last_error) : json_null());
 		json_array_append_new(panels, p);
 	}
-	inventory = json_pack("{s:o, s:I}", "panels", panels, "age_seconds",
-	    (json_int_t)oldest);
-	buf_addstr(b, "{\"inventory\":");
+	inventory = json_pack("{s:o, s:I, s:o, s:o}", "panels", panels,
+	    "age_seconds", (json_int_t)oldest, "snapshot_age_seconds",
+	    sn != NULL ? json_integer((json_int_t)(now - sn->sn_time)) :
+	    json_null(), "snapshot_error",
+	    serr[0] != '\0' ? json_string(serr) : json_null());
 	if (inventory == NULL)
 		b->b_oom = 1;
 	else
 		buf_addjson(b, inventory);
 	json_decref(inventory);
+}
+
+/*
+ * The opening of every answer served from a snapshot: {"snapshot":
+ * SUMMARY (the log leaf, byte for byte), and for the current snapshot the
+ * live "inventory". The signed Sightline-Inventory header names the
+ * snapshot.
+ */
+static void
+api_head(const struct state *st, struct front_req *fq,
+    const struct snapshot *sn, struct buf *b)
+{
+	char	 source[32];
+
+	snprintf(source, sizeof(source), "snapshot=%llu",
+	    (unsigned long long)sn->sn_seq);
+	front_add_header(fq, "Sightline-Inventory", source);
+	buf_addstr(b, "{\"snapshot\":");
+	buf_add(b, sn->sn_summary, sn->sn_summary_len);
+	if (sn == snapshot_current()) {
+		buf_addstr(b, ",\"inventory\":");
+		api_inventory(st, sn, b);
+	}
 }
 
 static void
@@ -271,6 +304,21 @@ api_send_json(struct front_req *fq, struct buf *b)
 		return;
 	}
 	front_reply(fq, 200, "application/json", body, len);
+}
+
+/* Answer j (stolen) as a whole JSON document. */
+static void
+api_send_doc(struct front_req *fq, json_t *j)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	if (j == NULL)
+		b.b_oom = 1;
+	else
+		buf_addjson(&b, j);
+	json_decref(j);
+	api_send_json(fq, &b);
 }
 
 /* Every panel must have an inventory, or answers could be incomplete. */
@@ -299,25 +347,171 @@ api_ready(const struct state *st, struct front_req *fq)
 }
 
 /*
- * Sightline-Inventory, which the signature covers: the inventories an
- * answer comes from, as panel=time (when each refresh finished), e.g.
- * "pve=1795445699, vz=1795445712".
+ * The snapshot an answer comes from: the current one, or ?at=SEQ's.
+ * Returns a new reference, or NULL after answering.
  */
-static void
-api_source(const struct state *st, struct front_req *fq)
+static struct snapshot *
+api_snapshot(const struct state *st, struct front_req *fq, const char *at)
 {
-	struct buf	 b;
-	size_t		 i;
+	struct snapshot	*sn;
+	const char	*errstr;
+	char		 err[ERR_MAX];
+	long long	 seq;
+	int		 status;
 
-	buf_init(&b);
-	for (i = 0; i < st->st_npanels; i++)
-		buf_printf(&b, "%s%s=%lld", i > 0 ? ", " : "",
-		    st->st_panels[i]->pa_conf->pc_name,
-		    (long long)st->st_panels[i]->pa_inv->inv_time);
-	buf_add(&b, "", 1);
-	if (!b.b_oom && st->st_npanels > 0)
-		front_add_header(fq, "Sightline-Inventory", b.b_data);
-	buf_free(&b);
+	if (at[0] == '\0') {
+		if ((sn = snapshot_current()) != NULL)
+			return snapshot_ref(sn);
+		/* A panel's error says more than "no snapshot". */
+		if (api_ready(st, fq)) {
+			front_add_header(fq, "Retry-After", "10");
+			front_problem(fq, 503, "no-snapshot", "no snapshot yet%s%s",
+			    snapshot_error()[0] != '\0' ? ": " : ": the first "
+			    "one is being taken", snapshot_error());
+		}
+		return NULL;
+	}
+	seq = strtonum(at, 0, LLONG_MAX, &errstr);
+	if (errstr != NULL) {
+		front_problem(fq, 400, "bad-query", "at must be a snapshot "
+		    "sequence number");
+		return NULL;
+	}
+	if ((sn = snapshot_at((uint64_t)seq, &status, err)) == NULL) {
+		if (status != 500)
+			front_problem(fq, status, status == 404 ?
+			    "no-such-snapshot" : "pruned", "%s", err);
+		else {
+			log_warnx("snapshot %lld: %s", seq, err);
+			front_problem(fq, 500, "state", "snapshot %lld cannot be "
+			    "read back: %s", seq, err);
+		}
+	}
+	return sn;
+}
+
+static json_t *
+api_hashes(const uint8_t (*h)[MERKLE_HASH_LEN], size_t n)
+{
+	char	 b64[B64_LEN(MERKLE_HASH_LEN) + 1];
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		b64_encode(h[i], MERKLE_HASH_LEN, B64_STD, b64);
+		if (json_array_append_new(a, json_string(b64)) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *
+api_hash(const uint8_t h[MERKLE_HASH_LEN])
+{
+	char	 b64[B64_LEN(MERKLE_HASH_LEN) + 1];
+
+	b64_encode(h, MERKLE_HASH_LEN, B64_STD, b64);
+	return json_string(b64);
+}
+
+/* {"seq", "size", "leaf_hash", "proof"}: snapshot seq in the log of size. */
+static json_t *
+api_log_proof(uint64_t seq, uint64_t size, char *err)
+{
+	uint8_t		 proof[MERKLE_PROOF_MAX][MERKLE_HASH_LEN];
+	uint8_t		 leaf[MERKLE_HASH_LEN];
+	size_t		 n;
+	struct store	*sto = snapshot_store();
+
+	if (store_log_read(sto, 0, seq, leaf, err) == -1 ||
+	    merkle_prove_inclusion(seq, size, store_log_read, sto, proof, &n,
+	    err) == -1)
+		return NULL;
+	return json_pack("{s:I, s:I, s:o, s:o}", "seq", (json_int_t)seq,
+	    "size", (json_int_t)size, "leaf_hash", api_hash(leaf), "proof",
+	    api_hashes((const uint8_t (*)[MERKLE_HASH_LEN])proof, n));
+}
+
+/* {"id", "index", "leaf_hash", "proof"}: record i in its snapshot's tree. */
+static json_t *
+api_record_proof(const struct snapshot *sn, size_t i, char *err)
+{
+	uint8_t		 proof[MERKLE_PROOF_MAX][MERKLE_HASH_LEN];
+	size_t		 n;
+
+	if (merkle_prove_inclusion(i, sn->sn_nrecs, merkle_tree_read,
+	    sn->sn_tree, proof, &n, err) == -1)
+		return NULL;
+	return json_pack("{s:s, s:I, s:o, s:o}", "id", sn->sn_recs[i].sr_id,
+	    "index", (json_int_t)i, "leaf_hash", api_hash(sn->sn_recs[i].sr_hash),
+	    "proof", api_hashes((const uint8_t (*)[MERKLE_HASH_LEN])proof, n));
+}
+
+/* The signed checkpoint of the log at size: new, or NULL with a reason. */
+static char *
+api_checkpoint_at(uint64_t size, size_t *len, char *err)
+{
+	const char	*latest;
+
+	if (size == store_size(snapshot_store())) {
+		if ((latest = store_checkpoint(snapshot_store(), len)) == NULL) {
+			err_set(err, "the log is empty");
+			return NULL;
+		}
+		return strndup(latest, *len);
+	}
+	return store_checkpoint_at(snapshot_store(), size, len, err);
+}
+
+/*
+ * ,"proof":{...}: what proves the records idx[0..n) of sn: each one's
+ * inclusion in sn's tree, sn's inclusion in the log, and the checkpoint
+ * that signs the log. Returns 0, or -1 after answering 500.
+ */
+static int
+api_add_proof(struct front_req *fq, const struct snapshot *sn,
+    const size_t *idx, size_t n, struct buf *b)
+{
+	json_t		*recs, *proof, *log;
+	char		*note;
+	char		 err[ERR_MAX];
+	size_t		 i, len;
+	uint64_t	 size = store_size(snapshot_store());
+
+	if ((recs = json_array()) == NULL)
+		goto oom;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(recs, api_record_proof(sn, idx[i],
+		    err)) == -1) {
+			json_decref(recs);
+			goto fail;
+		}
+	if ((log = api_log_proof(sn->sn_seq, size, err)) == NULL) {
+		json_decref(recs);
+		goto fail;
+	}
+	if ((note = api_checkpoint_at(size, &len, err)) == NULL) {
+		json_decref(recs);
+		json_decref(log);
+		goto fail;
+	}
+	proof = json_pack("{s:s%, s:o, s:o}", "checkpoint", note, len, "log",
+	    log, "records", recs);
+	free(note);
+	if (proof == NULL)
+		goto oom;
+	buf_addstr(b, ",\"proof\":");
+	buf_addjson(b, proof);
+	json_decref(proof);
+	return 0;
+oom:
+	err_set(err, "out of memory");
+fail:
+	buf_free(b);
+	front_problem(fq, 500, "internal", "no proof: %s", err);
+	return -1;
 }
 
 /* /v1/key: the verifier key that checks every answer's signature. */
@@ -334,70 +528,65 @@ api_key(const struct state *st, struct front_req *fq)
 }
 
 static void
-api_list(const struct state *st, struct front_req *fq)
+api_list(const struct state *st, struct front_req *fq,
+    const struct snapshot *sn)
 {
 	struct buf	 b;
-	size_t		 i, j, n = 0;
+	size_t		 i;
 
 	buf_init(&b);
-	api_inventory_head(st, &b);
+	api_head(st, fq, sn, &b);
 	buf_addstr(&b, ",\"records\":[");
-	for (i = 0; i < st->st_npanels; i++) {
-		const struct inventory	*inv = st->st_panels[i]->pa_inv;
-
-		for (j = 0; j < inv->inv_nrecs; j++) {
-			if (n++ > 0)
-				buf_add(&b, ",", 1);
-			buf_add(&b, inv->inv_recs[j].ir_json,
-			    inv->inv_recs[j].ir_len);
-		}
+	for (i = 0; i < sn->sn_nrecs; i++) {
+		if (i > 0)
+			buf_add(&b, ",", 1);
+		buf_add(&b, sn->sn_recs[i].sr_body, sn->sn_recs[i].sr_len);
 	}
 	buf_addstr(&b, "]}");
 	api_send_json(fq, &b);
 }
 
 static void
-api_one(const struct state *st, struct front_req *fq, const char *rawid)
+api_one(const struct state *st, struct front_req *fq,
+    const struct snapshot *sn, const char *rawid, int proof)
 {
-	const struct inv_record	*r = NULL;
-	struct panel		*pa;
-	char			 id[API_PARAM_MAX], name[PANEL_NAME_MAX + 1];
-	struct buf		 b;
-	size_t			 n;
+	char		 id[API_PARAM_MAX];
+	struct buf	 b;
+	ssize_t		 at;
+	size_t		 i;
 
 	if (api_decode(rawid, strlen(rawid), id, sizeof(id)) == -1 ||
-	    (n = strcspn(id, "/")) == 0 || n > PANEL_NAME_MAX ||
-	    id[n] != '/') {
+	    strcspn(id, "/") == 0 || strchr(id, '/') == NULL) {
 		front_problem(fq, 400, "bad-id", "a VPS id is PANEL/NATIVE_ID, "
 		    "e.g. pve/100");
 		return;
 	}
-	snprintf(name, sizeof(name), "%.*s", (int)n, id);
-	if ((pa = state_panel(st, name)) != NULL)
-		r = inventory_find(pa->pa_inv, id);
-	if (r == NULL) {
+	if ((at = snapshot_find(sn, id)) == -1) {
 		front_problem(fq, 404, "no-such-vps", "no VPS has the id %s "
-		    "in the current inventory", id);
+		    "in snapshot %llu", id, (unsigned long long)sn->sn_seq);
 		return;
 	}
+	i = (size_t)at;
 	buf_init(&b);
-	api_inventory_head(st, &b);
+	api_head(st, fq, sn, &b);
 	buf_addstr(&b, ",\"record\":");
-	buf_add(&b, r->ir_json, r->ir_len);
+	buf_add(&b, sn->sn_recs[i].sr_body, sn->sn_recs[i].sr_len);
+	if (proof && api_add_proof(fq, sn, &i, 1, &b) == -1)
+		return;
 	buf_addstr(&b, "}");
 	api_send_json(fq, &b);
 }
 
 static void
-api_lookup(const struct state *st, struct front_req *fq, const char *ip,
-    const char *mac)
+api_lookup(const struct state *st, struct front_req *fq,
+    const struct snapshot *sn, const char *ip, const char *mac, int proof)
 {
-	const struct inv_record	*found[API_LOOKUP_MAX];
-	enum inv_key		 kind;
-	char			 key[ADDR_IP_LEN];
-	json_t			*query;
-	struct buf		 b;
-	size_t			 i, j, n, total = 0;
+	size_t		 idx[SNAPSHOT_LOOKUP_MAX];
+	enum inv_key	 kind;
+	char		 key[ADDR_IP_LEN];
+	json_t		*query;
+	struct buf	 b;
+	size_t		 i, n;
 
 	if ((ip[0] != '\0') == (mac[0] != '\0')) {
 		front_problem(fq, 400, "bad-query", "give exactly one of ip= "
@@ -419,31 +608,32 @@ api_lookup(const struct state *st, struct front_req *fq, const char *ip,
 			return;
 		}
 	}
+	n = snapshot_lookup(sn, kind, key, idx, SNAPSHOT_LOOKUP_MAX);
+	if (n == 0) {
+		front_problem(fq, 404, "not-found", "no VPS in snapshot %llu "
+		    "holds %s %s", (unsigned long long)sn->sn_seq,
+		    kind == INV_IP ? "IP address" : "MAC address", key);
+		return;
+	}
+	if (n > SNAPSHOT_LOOKUP_MAX)
+		n = SNAPSHOT_LOOKUP_MAX;
 	buf_init(&b);
-	api_inventory_head(st, &b);
+	api_head(st, fq, sn, &b);
 	query = json_pack("{s:s}", kind == INV_IP ? "ip" : "mac", key);
 	buf_addstr(&b, ",\"query\":");
 	buf_addjson(&b, query);
 	json_decref(query);
 	buf_addstr(&b, ",\"records\":[");
-	for (i = 0; i < st->st_npanels; i++) {
-		n = inventory_lookup(st->st_panels[i]->pa_inv, kind, key, found,
-		    API_LOOKUP_MAX);
-		for (j = 0; j < n && j < API_LOOKUP_MAX &&
-		    total < API_LOOKUP_MAX; j++, total++) {
-			if (total > 0)
-				buf_add(&b, ",", 1);
-			buf_add(&b, found[j]->ir_json, found[j]->ir_len);
-		}
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_add(&b, ",", 1);
+		buf_add(&b, sn->sn_recs[idx[i]].sr_body,
+		    sn->sn_recs[idx[i]].sr_len);
 	}
-	buf_addstr(&b, "]}");
-	if (total == 0) {
-		buf_free(&b);
-		front_problem(fq, 404, "not-found", "no VPS in the current "
-		    "inventory holds %s %s", kind == INV_IP ? "IP address" :
-		    "MAC address", key);
+	buf_addstr(&b, "]");
+	if (proof && api_add_proof(fq, sn, idx, n, &b) == -1)
 		return;
-	}
+	buf_addstr(&b, "}");
 	api_send_json(fq, &b);
 }
 
@@ -455,7 +645,8 @@ api_nodes(const struct state *st, struct front_req *fq)
 	json_t		*node;
 
 	buf_init(&b);
-	api_inventory_head(st, &b);
+	buf_addstr(&b, "{\"inventory\":");
+	api_inventory(st, snapshot_current(), &b);
 	buf_addstr(&b, ",\"nodes\":[");
 	for (i = 0; i < st->st_npanels; i++)
 		json_array_foreach(st->st_panels[i]->pa_inv->inv_nodes, j,
@@ -468,7 +659,341 @@ api_nodes(const struct state *st, struct front_req *fq)
 	api_send_json(fq, &b);
 }
 
-/* A refresh this request waited for is over. */
+/* A number in a query: 0 and up to max, or -1 after answering 400. */
+static long long
+api_number(struct front_req *fq, const char *name, const char *v,
+    long long min, long long max)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(v, min, max, &errstr);
+	if (errstr != NULL) {
+		front_problem(fq, 400, "bad-query", "%s must be a number from "
+		    "%lld to %lld", name, min, max);
+		return -1;
+	}
+	return n;
+}
+
+/* /v1/checkpoint: the log's signed head, as a C2SP signed note. */
+static void
+api_checkpoint(struct front_req *fq)
+{
+	char	*note, err[ERR_MAX];
+	size_t	 len;
+
+	if (store_size(snapshot_store()) == 0) {
+		front_add_header(fq, "Retry-After", "10");
+		front_problem(fq, 503, "no-snapshot", "the log is empty: the "
+		    "first snapshot is being taken");
+		return;
+	}
+	if ((note = api_checkpoint_at(store_size(snapshot_store()), &len,
+	    err)) == NULL) {
+		front_problem(fq, 500, "state", "%s", err);
+		return;
+	}
+	front_reply(fq, 200, "text/plain; charset=utf-8", note, len);
+}
+
+/* /v1/snapshots?before=&limit=: the log's summaries, newest first. */
+static void
+api_snapshots(struct front_req *fq, const char *before, const char *limit)
+{
+	struct store_snapshot	*ss = NULL;
+	struct store		*sto = snapshot_store();
+	struct buf		 b;
+	json_t			*log;
+	char			 err[ERR_MAX];
+	long long		 bf = LLONG_MAX, lim = API_SNAPSHOTS_PAGE;
+	size_t			 i, n = 0;
+
+	if ((before[0] != '\0' && (bf = api_number(fq, "before", before, 0,
+	    LLONG_MAX)) == -1) || (limit[0] != '\0' && (lim = api_number(fq,
+	    "limit", limit, 1, API_SNAPSHOTS_PAGE_MAX)) == -1))
+		return;
+	if (store_snapshots(sto, (uint64_t)bf, (size_t)lim, &ss, &n, err) ==
+	    -1) {
+		front_problem(fq, 500, "state", "%s", err);
+		return;
+	}
+	buf_init(&b);
+	log = json_pack("{s:s, s:I}", "origin", store_origin(sto), "size",
+	    (json_int_t)store_size(sto));
+	buf_addstr(&b, "{\"log\":");
+	buf_addjson(&b, log);
+	json_decref(log);
+	buf_addstr(&b, ",\"snapshots\":[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_add(&b, ",", 1);
+		buf_add(&b, ss[i].ss_summary, ss[i].ss_len);
+	}
+	buf_addstr(&b, "],\"next_before\":");
+	if (n == (size_t)lim && ss[n - 1].ss_seq > 0)
+		buf_printf(&b, "%llu", (unsigned long long)ss[n - 1].ss_seq);
+	else
+		buf_addstr(&b, "null");
+	buf_addstr(&b, ",\"pruned_before\":");
+	if (snapshot_pruned_before() > 0)
+		buf_printf(&b, "%llu",
+		    (unsigned long long)snapshot_pruned_before());
+	else
+		buf_addstr(&b, "null");
+	buf_addstr(&b, "}");
+	for (i = 0; i < n; i++)
+		store_snapshot_clear(&ss[i]);
+	free(ss);
+	api_send_json(fq, &b);
+}
+
+/* /v1/snapshots/{seq}: one summary, and its inclusion in the log. */
+static void
+api_snapshot_one(struct front_req *fq, const char *rawseq)
+{
+	struct store_snapshot	 ss;
+	struct store		*sto = snapshot_store();
+	json_t			*incl, *doc, *summary;
+	char			*note, err[ERR_MAX];
+	uint8_t			 leaf[MERKLE_HASH_LEN];
+	long long		 seq;
+	size_t			 len;
+	uint64_t		 size = store_size(sto);
+
+	if ((seq = api_number(fq, "a snapshot's seq", rawseq, 0,
+	    LLONG_MAX)) == -1)
+		return;
+	if ((uint64_t)seq >= size) {
+		front_problem(fq, 404, "no-such-snapshot", "no snapshot %lld: "
+		    "the log holds %llu", seq, (unsigned long long)size);
+		return;
+	}
+	if (store_snapshot(sto, (uint64_t)seq, &ss, err) == -1) {
+		front_problem(fq, 500, "state", "%s", err);
+		return;
+	}
+	summary = json_loadb(ss.ss_summary, ss.ss_len, 0, NULL);
+	incl = api_log_proof((uint64_t)seq, size, err);
+	note = api_checkpoint_at(size, &len, err);
+	if (summary == NULL || incl == NULL || note == NULL) {
+		json_decref(summary);
+		json_decref(incl);
+		free(note);
+		store_snapshot_clear(&ss);
+		front_problem(fq, 500, "state", "snapshot %lld: %s", seq, err);
+		return;
+	}
+	/* The leaf hash stands once, next to the summary it hashes. */
+	merkle_leaf_hash(ss.ss_summary, ss.ss_len, leaf);
+	json_object_del(incl, "leaf_hash");
+	doc = json_pack("{s:o, s:o, s:b, s:o, s:s%}", "snapshot", summary,
+	    "leaf_hash", api_hash(leaf), "records_kept", !ss.ss_pruned,
+	    "inclusion", incl, "checkpoint", note, len);
+	free(note);
+	store_snapshot_clear(&ss);
+	api_send_doc(fq, doc);
+}
+
+/* The top-level fields of two versions of a record that differ. */
+static json_t *
+api_fields_changed(const struct snapshot_rec *a, const struct snapshot_rec *b)
+{
+	json_t		*ja, *jb, *out = json_array(), *v;
+	const char	*k;
+
+	ja = json_loadb(a->sr_body, a->sr_len, 0, NULL);
+	jb = json_loadb(b->sr_body, b->sr_len, 0, NULL);
+	if (ja == NULL || jb == NULL || out == NULL) {
+		json_decref(ja);
+		json_decref(jb);
+		json_decref(out);
+		return NULL;
+	}
+	/* Both are RFC 8785: their keys come sorted, and so do these. */
+	json_object_foreach(ja, k, v)
+		if (!json_equal(v, json_object_get(jb, k)))
+			json_array_append_new(out, json_string(k));
+	json_object_foreach(jb, k, v)
+		if (json_object_get(ja, k) == NULL)
+			json_array_append_new(out, json_string(k));
+	json_decref(ja);
+	json_decref(jb);
+	return out;
+}
+
+/* /v1/diff?from=&to=: what changed between two snapshots. */
+static void
+api_diff(const struct state *st, struct front_req *fq, const char *from,
+    const char *to)
+{
+	struct snapshot	*a = NULL, *b = NULL;
+	json_t		*added, *removed, *changed, *doc;
+	long long	 f, t;
+	size_t		 i = 0, j = 0;
+	int		 c;
+
+	if (from[0] == '\0' || to[0] == '\0') {
+		front_problem(fq, 400, "bad-query", "give from= and to=, two "
+		    "snapshot sequence numbers");
+		return;
+	}
+	if ((f = api_number(fq, "from", from, 0, LLONG_MAX)) == -1 ||
+	    (t = api_number(fq, "to", to, 0, LLONG_MAX)) == -1)
+		return;
+	if (f > t) {
+		front_problem(fq, 400, "bad-query", "from must not be after to");
+		return;
+	}
+	if ((a = api_snapshot(st, fq, from)) == NULL ||
+	    (b = api_snapshot(st, fq, to)) == NULL) {
+		snapshot_unref(a);
+		return;
+	}
+	added = json_array();
+	removed = json_array();
+	changed = json_array();
+	/* Both are sorted by id: one merge. */
+	while (added != NULL && removed != NULL && changed != NULL &&
+	    (i < a->sn_nrecs || j < b->sn_nrecs)) {
+		if (i == a->sn_nrecs)
+			c = 1;
+		else if (j == b->sn_nrecs)
+			c = -1;
+		else
+			c = strcmp(a->sn_recs[i].sr_id, b->sn_recs[j].sr_id);
+		if (c < 0)
+			json_array_append_new(removed,
+			    json_string(a->sn_recs[i++].sr_id));
+		else if (c > 0)
+			json_array_append_new(added,
+			    json_string(b->sn_recs[j++].sr_id));
+		else {
+			if (memcmp(a->sn_recs[i].sr_hash, b->sn_recs[j].sr_hash,
+			    MERKLE_HASH_LEN) != 0)
+				json_array_append_new(changed, json_pack(
+				    "{s:s, s:o*}", "id", b->sn_recs[j].sr_id,
+				    "fields", api_fields_changed(&a->sn_recs[i],
+				    &b->sn_recs[j])));
+			i++;
+			j++;
+		}
+	}
+	doc = json_pack("{s:o, s:o, s:o*, s:o*, s:o*}",
+	    "from", json_loadb(a->sn_summary, a->sn_summary_len, 0, NULL),
+	    "to", json_loadb(b->sn_summary, b->sn_summary_len, 0, NULL),
+	    "added", added, "removed", removed, "changed", changed);
+	snapshot_unref(a);
+	snapshot_unref(b);
+	api_send_doc(fq, doc);
+}
+
+/*
+ * /v1/proof/inclusion?seq=N[&size=M][&id=ID]: snapshot N in the log of
+ * size M (the latest by default), and record ID in snapshot N.
+ */
+static void
+api_proof_inclusion(const struct state *st, struct front_req *fq,
+    const char *vseq, const char *vsize, const char *id)
+{
+	struct snapshot	*sn;
+	json_t		*doc, *rec;
+	char		*note, err[ERR_MAX];
+	long long	 seq, size = (long long)store_size(snapshot_store());
+	ssize_t		 at;
+	size_t		 len;
+
+	if (vseq[0] == '\0') {
+		front_problem(fq, 400, "bad-query", "give seq=, the snapshot "
+		    "to prove");
+		return;
+	}
+	if ((seq = api_number(fq, "seq", vseq, 0, size - 1)) == -1 ||
+	    (vsize[0] != '\0' && (size = api_number(fq, "size", vsize,
+	    seq + 1, size)) == -1))
+		return;
+	if ((doc = api_log_proof((uint64_t)seq, (uint64_t)size, err)) ==
+	    NULL || (note = api_checkpoint_at((uint64_t)size, &len, err)) ==
+	    NULL) {
+		json_decref(doc);
+		front_problem(fq, 500, "state", "%s", err);
+		return;
+	}
+	json_object_set_new(doc, "checkpoint", json_stringn(note, len));
+	free(note);
+	if (id[0] != '\0') {
+		if ((sn = api_snapshot(st, fq, vseq)) == NULL) {
+			json_decref(doc);
+			return;
+		}
+		if ((at = snapshot_find(sn, id)) == -1) {
+			front_problem(fq, 404, "no-such-vps", "no VPS has the id "
+			    "%s in snapshot %lld", id, seq);
+			snapshot_unref(sn);
+			json_decref(doc);
+			return;
+		}
+		if ((rec = api_record_proof(sn, (size_t)at, err)) == NULL) {
+			front_problem(fq, 500, "internal", "%s", err);
+			snapshot_unref(sn);
+			json_decref(doc);
+			return;
+		}
+		json_object_set_new(rec, "root", api_hash(sn->sn_root));
+		json_object_set_new(rec, "count", json_integer(
+		    (json_int_t)sn->sn_nrecs));
+		json_object_set_new(doc, "record", rec);
+		snapshot_unref(sn);
+	}
+	api_send_doc(fq, doc);
+}
+
+/* /v1/proof/consistency?from=M&to=N: RFC 9162 §2.1.4, 0 < M <= N. */
+static void
+api_proof_consistency(struct front_req *fq, const char *vfrom,
+    const char *vto)
+{
+	uint8_t		 proof[MERKLE_PROOF_MAX][MERKLE_HASH_LEN];
+	char		 err[ERR_MAX];
+	long long	 from, to, size = (long long)store_size(snapshot_store());
+	size_t		 n;
+
+	if (vfrom[0] == '\0' || vto[0] == '\0') {
+		front_problem(fq, 400, "bad-query", "give from= and to=, two "
+		    "log sizes");
+		return;
+	}
+	if (strcmp(vfrom, "0") == 0) {
+		front_problem(fq, 400, "bad-query", "no consistency proof from "
+		    "size 0: any log extends the empty one");
+		return;
+	}
+	if ((to = api_number(fq, "to", vto, 1, size)) == -1 ||
+	    (from = api_number(fq, "from", vfrom, 1, to)) == -1)
+		return;
+	if (merkle_prove_consistency((uint64_t)from, (uint64_t)to,
+	    store_log_read, snapshot_store(), proof, &n, err) == -1) {
+		front_problem(fq, 500, "state", "%s", err);
+		return;
+	}
+	api_send_doc(fq, json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from,
+	    "to", (json_int_t)to, "proof",
+	    api_hashes((const uint8_t (*)[MERKLE_HASH_LEN])proof, n)));
+}
+
+/* The value of query parameter name ("" when absent or not taken). */
+static const char *
+api_arg(const char *const *names, char v[][API_PARAM_MAX], const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], name) == 0)
+			return v[i];
+	return "";
+}
+
+/* A refresh (and the snapshot after it) this request waited for is over. */
 static void
 api_refreshed(void *arg)
 {
@@ -478,8 +1003,6 @@ api_refreshed(void *arg)
 	struct state		*st = ap->ap_state;
 	size_t			 i;
 
-	if (--ap->ap_waiting > 0)
-		return;
 	state_ref(st);
 	api_pending_free(ap);
 	for (i = 0; i < st->st_npanels; i++) {
@@ -490,92 +1013,158 @@ api_refreshed(void *arg)
 		    pa->pa_last_status : 502, pa->pa_last_status == 504 ?
 		    "upstream-timeout" : "refresh-failed", "?fresh=1: the "
 		    "refresh of panel %s failed (%s); without fresh=1 the last "
-		    "good inventory is served", pa->pa_conf->pc_name,
+		    "snapshot is served", pa->pa_conf->pc_name,
 		    pa->pa_last_error);
 		state_unref(st);
 		return;
 	}
-	api_v1(st, fq, 0);
+	if (snapshot_error()[0] != '\0')
+		front_problem(fq, 500, "snapshot-failed", "?fresh=1: the "
+		    "snapshot failed (%s); without fresh=1 the last one is "
+		    "served", snapshot_error());
+	else
+		api_v1(st, fq, 0);
 	state_unref(st);
 }
 
-/* ?fresh=1: refresh every panel (joining refreshes in flight), then answer. */
+/* ?fresh=1: refresh every panel, snapshot, then answer. */
 static void
 api_fresh(struct state *st, struct front_req *fq)
 {
 	struct api_pending	*ap;
-	size_t			 i;
 
 	if ((ap = api_pending_new(fq, st)) == NULL) {
 		front_problem(fq, 500, "internal", "out of memory");
 		return;
 	}
-	ap->ap_waiting = 1;	/* held until every panel was asked */
-	for (i = 0; i < st->st_npanels; i++)
-		if (panel_refresh(st->st_panels[i], api_refreshed, ap) == 1)
-			ap->ap_waiting++;
-	api_refreshed(ap);
+	snapshot_fresh(api_refreshed, ap);
 }
+
+enum api_route {
+	V1_LIST, V1_ONE, V1_LOOKUP, V1_NODES, V1_KEY, V1_CHECKPOINT,
+	V1_SNAPSHOTS, V1_SNAPSHOT, V1_DIFF, V1_INCLUSION, V1_CONSISTENCY
+};
+
+/* Each route's query parameters; "fresh" first wherever it is taken. */
+static const struct {
+	const char	*ar_path;	/* exact, or a prefix ending in "/" */
+	enum api_route	 ar_route;
+	const char	*ar_params[API_PARAMS_MAX + 1];
+} api_routes[] = {
+	{ "/v1/vps", V1_LIST, { "fresh", "at" } },
+	{ "/v1/vps/", V1_ONE, { "fresh", "at", "proof" } },
+	{ "/v1/lookup", V1_LOOKUP, { "fresh", "at", "proof", "ip", "mac" } },
+	{ "/v1/nodes", V1_NODES, { "fresh" } },
+	{ "/v1/key", V1_KEY, { NULL } },
+	{ "/v1/checkpoint", V1_CHECKPOINT, { NULL } },
+	{ "/v1/snapshots", V1_SNAPSHOTS, { "before", "limit" } },
+	{ "/v1/snapshots/", V1_SNAPSHOT, { NULL } },
+	{ "/v1/diff", V1_DIFF, { "from", "to" } },
+	{ "/v1/proof/inclusion", V1_INCLUSION, { "seq", "size", "id" } },
+	{ "/v1/proof/consistency", V1_CONSISTENCY, { "from", "to" } },
+};
 
 static void
 api_v1(struct state *st, struct front_req *fq, int may_refresh)
 {
-	static const char *const p_fresh[] = { "fresh", NULL };
-	static const char *const p_lookup[] = { "fresh", "ip", "mac", NULL };
-	enum { V1_LIST, V1_ONE, V1_LOOKUP, V1_NODES, V1_KEY } route;
-	char			 v[3][API_PARAM_MAX];
-	const char		*path = fq->fq_path;
+	char			 v[API_PARAMS_MAX][API_PARAM_MAX];
+	const char		*path = fq->fq_path, *const *names = NULL;
+	const char		*rest = NULL;
+	struct snapshot		*sn;
+	enum api_route		 route = V1_LIST;
+	size_t			 i, n;
+	int			 fresh = 0, proof = 0;
 
 	/* Route first: an unknown path is 404, ready or not. */
-	if (strcmp(path, "/v1/vps") == 0)
-		route = V1_LIST;
-	else if (strncmp(path, "/v1/vps/", 8) == 0 && path[8] != '\0')
-		route = V1_ONE;
-	else if (strcmp(path, "/v1/lookup") == 0)
-		route = V1_LOOKUP;
-	else if (strcmp(path, "/v1/nodes") == 0)
-		route = V1_NODES;
-	else if (strcmp(path, "/v1/key") == 0)
-		route = V1_KEY;
-	else {
+	for (i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		n = strlen(api_routes[i].ar_path);
+		if (api_routes[i].ar_path[n - 1] == '/' ?
+		    strncmp(path, api_routes[i].ar_path, n) == 0 &&
+		    path[n] != '\0' : strcmp(path, api_routes[i].ar_path) == 0) {
+			route = api_routes[i].ar_route;
+			names = api_routes[i].ar_params;
+			rest = path + n;
+			break;
+		}
+	}
+	if (names == NULL) {
 		front_problem(fq, 404, "not-found", "no such endpoint: %s",
 		    path);
 		return;
 	}
-	if (api_params(fq, route == V1_LOOKUP ? p_lookup : p_fresh, v) == -1)
+	if (api_params(fq, names, v) == -1)
 		return;
-	if (v[0][0] != '\0' && strcmp(v[0], "1") != 0 &&
-	    strcmp(v[0], "0") != 0) {
-		front_problem(fq, 400, "bad-query", "fresh must be 1 or 0");
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], "fresh") != 0 &&
+		    strcmp(names[i], "proof") != 0)
+			continue;
+		if (v[i][0] != '\0' && strcmp(v[i], "1") != 0 &&
+		    strcmp(v[i], "0") != 0) {
+			front_problem(fq, 400, "bad-query", "%s must be 1 or 0",
+			    names[i]);
+			return;
+		}
+		if (strcmp(names[i], "fresh") == 0)
+			fresh = strcmp(v[i], "1") == 0;
+		else
+			proof = strcmp(v[i], "1") == 0;
+	}
+	if (fresh && api_arg(names, v, "at")[0] != '\0') {
+		front_problem(fq, 400, "bad-query", "fresh=1 and at= exclude "
+		    "each other: a past snapshot cannot be refreshed");
 		return;
 	}
-	if (route == V1_KEY) {
-		api_key(st, fq);
-		return;
-	}
-	if (may_refresh && strcmp(v[0], "1") == 0) {
+	if (may_refresh && fresh) {
 		api_fresh(st, fq);
 		return;
 	}
-	if (!api_ready(st, fq))
-		return;
-	api_source(st, fq);
+#define ARG(name)	api_arg(names, v, name)
 	switch (route) {
-	case V1_LIST:
-		api_list(st, fq);
-		break;
-	case V1_ONE:
-		api_one(st, fq, path + 8);
-		break;
-	case V1_LOOKUP:
-		api_lookup(st, fq, v[1], v[2]);
-		break;
-	case V1_NODES:
-		api_nodes(st, fq);
-		break;
 	case V1_KEY:
+		api_key(st, fq);
+		return;
+	case V1_CHECKPOINT:
+		api_checkpoint(fq);
+		return;
+	case V1_SNAPSHOTS:
+		api_snapshots(fq, ARG("before"), ARG("limit"));
+		return;
+	case V1_SNAPSHOT:
+		api_snapshot_one(fq, rest);
+		return;
+	case V1_DIFF:
+		api_diff(st, fq, ARG("from"), ARG("to"));
+		return;
+	case V1_INCLUSION:
+		api_proof_inclusion(st, fq, ARG("seq"), ARG("size"), ARG("id"));
+		return;
+	case V1_CONSISTENCY:
+		api_proof_consistency(fq, ARG("from"), ARG("to"));
+		return;
+	case V1_NODES:
+		if (api_ready(st, fq))
+			api_nodes(st, fq);
+		return;
+	default:
 		break;
 	}
+	if ((sn = api_snapshot(st, fq, ARG("at"))) == NULL)
+		return;
+	switch (route) {
+	case V1_LIST:
+		api_list(st, fq, sn);
+		break;
+	case V1_ONE:
+		api_one(st, fq, sn, rest, proof);
+		break;
+	case V1_LOOKUP:
+		api_lookup(st, fq, sn, ARG("ip"), ARG("mac"), proof);
+		break;
+	default:
+		break;
+	}
+#undef ARG
+	snapshot_unref(sn);
 }
 
 /* ---- native ---- */
@@ -803,13 +1392,11 @@ void
 api_shutdown(void)
 {
 	struct api_pending	*ap;
-	size_t			 i;
 
 	while ((ap = TAILQ_FIRST(&the_api.api_pending)) != NULL) {
 		if (ap->ap_ureq != NULL)
 			upstream_cancel(ap->ap_ureq);
-		for (i = 0; i < ap->ap_state->st_npanels; i++)
-			panel_unwait(ap->ap_state->st_panels[i], ap);
+		snapshot_unwait(ap);
 		front_problem(ap->ap_fq, 503, "shutting-down", "sightlined is "
 		    "shutting down");
 		api_pending_free(ap);

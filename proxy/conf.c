@@ -396,6 +396,43 @@ conf_parse_keys(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 		conf_error(cx, "keys", "%s", err);
 }
 
+/*
+ * snapshots = { state = DIR, interval = 300, origin = "...", keep_days = 0 }:
+ * where the log lives and how often a snapshot is taken. The state
+ * directory is required: every deployment keeps its history.
+ */
+static void
+conf_parse_snapshots(struct conf_ctx *cx, struct conf *cf, const json_t *top)
+{
+	static const char *const known[] = {
+		"state", "interval", "origin", "keep_days", NULL
+	};
+	const json_t	*t;
+
+	if ((t = json_object_get(top, "snapshots")) == NULL) {
+		conf_error(cx, "snapshots", "missing: the snapshot log needs a "
+		    "state directory, e.g. snapshots = { state = "
+		    "\"/var/lib/sightline\" }");
+		return;
+	}
+	if ((t = conf_table(cx, t, "snapshots")) == NULL)
+		return;
+	conf_unknown(cx, t, "snapshots", known);
+	cf->cf_state = conf_path(cx, t, "snapshots", "state", 1);
+	cf->cf_snapshot_interval = conf_number(cx, t, "snapshots", "interval",
+	    SNAPSHOT_INTERVAL, SNAPSHOT_INTERVAL_MIN, SNAPSHOT_INTERVAL_MAX);
+	cf->cf_keep_days = (int)conf_int(cx, t, "snapshots", "keep_days", 0, 0,
+	    SNAPSHOT_KEEP_DAYS_MAX);
+	if (json_object_get(t, "origin") != NULL) {
+		cf->cf_origin = conf_string(cx, t, "snapshots", "origin", NULL);
+		if (cf->cf_origin != NULL && !keys_name_valid(cf->cf_origin))
+			conf_error(cx, "snapshots.origin", "\"%s\" is not a "
+			    "checkpoint origin: 1 to %d printable bytes, no "
+			    "space and no \"+\"", cf->cf_origin,
+			    KEYS_NAME_MAX);
+	}
+}
+
 static void
 conf_parse_limits(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 {
@@ -647,8 +684,7 @@ conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
 {
 	static const char *const known[] = {
 		"name", "plugin", "url", "credentials", "ca_file",
-		"fingerprint", "policy", "refresh_interval",
-		"min_refresh_interval", "concurrency", "connect_timeout",
+		"fingerprint", "policy", "min_refresh_interval", "concurrency", "connect_timeout",
 		"timeout", "max_body_bytes", "max_records", "options", NULL
 	};
 	char		 err[ERR_MAX], kp[PATH_MAX];
@@ -718,8 +754,6 @@ conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
 			    "other");
 	}
 	pc->pc_policy = conf_path(cx, e, p, "policy", 1);
-	pc->pc_refresh = conf_number(cx, e, p, "refresh_interval",
-	    PANEL_REFRESH, 10, 86400);
 	pc->pc_min_refresh = conf_number(cx, e, p, "min_refresh_interval",
 	    PANEL_MIN_REFRESH, 0, 3600);
 	pc->pc_concurrency = (int)conf_int(cx, e, p, "concurrency",
@@ -816,7 +850,7 @@ conf_load(const char *path, char **errors)
 {
 	static const char *const known[] = {
 		"listen", "tls", "keys", "limits", "hosters", "panels", "log",
-		NULL
+		"snapshots", NULL
 	};
 	struct conf_ctx	 cx;
 	struct conf	*cf;
@@ -849,6 +883,7 @@ conf_load(const char *path, char **errors)
 	conf_parse_listen(&cx, cf, top);
 	conf_parse_tls(&cx, cf, top);
 	conf_parse_keys(&cx, cf, top);
+	conf_parse_snapshots(&cx, cf, top);
 	conf_parse_limits(&cx, cf, top);
 	conf_parse_hosters(&cx, cf, top);
 	conf_parse_panels(&cx, cf, top);
@@ -904,6 +939,8 @@ conf_free(struct conf *cf)
 	free(cf->cf_tls_key);
 	free(cf->cf_client_ca);
 	free(cf->cf_log);
+	free(cf->cf_state);
+	free(cf->cf_origin);
 	free(cf->cf_path);
 	free(cf);
 }

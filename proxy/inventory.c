@@ -219,6 +219,16 @@ struct inventory_builder {
 	size_t			 ib_next;	/* the next record to redact */
 };
 
+static struct inventory *
+inventory_new(void)
+{
+	struct inventory	*inv;
+
+	if ((inv = calloc(1, sizeof(*inv))) != NULL)
+		inv->inv_refs = 1;
+	return inv;
+}
+
 /*
  * Begin the inventory of panel from its normalized records and nodes
  * (both stolen), redacted with policy po (borrowed: it must outlive the
@@ -237,7 +247,7 @@ inventory_builder_new(const char *panel, json_t *records, json_t *nodes,
 	size_t			 i, n = json_array_size(records);
 
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (inv = b->ib_inv = calloc(1, sizeof(*inv))) == NULL ||
+	    (inv = b->ib_inv = inventory_new()) == NULL ||
 	    (inv->inv_panel = strdup(panel)) == NULL ||
 	    (n > 0 && (inv->inv_recs = calloc(n, sizeof(*r))) == NULL) ||
 	    (inv->inv_byip = inv_index_new(n * 2)) == NULL ||
@@ -309,18 +319,18 @@ inventory_step(struct inventory_builder *b, size_t max, char *err)
 		if (red == NULL && (red = json_object()) == NULL)
 			goto oom;
 		/*
-		 * The normalized record is kept serialized (a reload's new
-		 * policy needs it): as a tree it takes three times the room.
-		 */
-		/*
 		 * What is served, hashed and signed is the record's RFC 8785
-		 * form: anyone can reproduce its bytes from its contents.
+		 * form: anyone can reproduce its bytes from its contents. The
+		 * normalized record is kept serialized too (a reload's new
+		 * policy needs it): as a tree it takes three times the room.
 		 */
 		if ((r->ir_json = canon_dump(red, &r->ir_len, err)) == NULL) {
 			json_decref(red);
 			err_prefix(err, "record %s: ", r->ir_id);
 			return -1;
 		}
+		/* Its leaf in the snapshot's Merkle tree. */
+		merkle_leaf_hash(r->ir_json, r->ir_len, r->ir_hash);
 		r->ir_raw = json_dumps(r->ir_tree, INV_DUMP_FLAGS);
 		if (r->ir_raw == NULL || inv_index_record(inv, red, i) == -1) {
 			json_decref(red);
@@ -359,14 +369,15 @@ inventory_builder_free(struct inventory_builder *b)
 	if (b == NULL)
 		return;
 	json_decref(b->ib_records);
-	inventory_free(b->ib_inv);
+	inventory_unref(b->ib_inv);
 	free(b);
 }
 
 /*
  * The whole inventory at once (a reload's new policy on the current
  * records, tests): inventory_builder_new(), then every step. Returns a
- * new inventory (free with inventory_free()), or NULL with a reason.
+ * new inventory (one reference: drop it with inventory_unref()), or NULL
+ * with a reason.
  */
 struct inventory *
 inventory_build(const char *panel, json_t *records, json_t *nodes,
@@ -384,12 +395,23 @@ inventory_build(const char *panel, json_t *records, json_t *nodes,
 	return inv;
 }
 
+/*
+ * A snapshot keeps the inventories it was taken from after their panel
+ * moved on to newer ones: an inventory lives while someone holds it.
+ */
+struct inventory *
+inventory_ref(struct inventory *inv)
+{
+	inv->inv_refs++;
+	return inv;
+}
+
 void
-inventory_free(struct inventory *inv)
+inventory_unref(struct inventory *inv)
 {
 	size_t	 i;
 
-	if (inv == NULL)
+	if (inv == NULL || --inv->inv_refs > 0)
 		return;
 	for (i = 0; i < inv->inv_nrecs; i++) {
 		free(inv->inv_recs[i].ir_id);

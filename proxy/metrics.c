@@ -40,6 +40,10 @@ static uint64_t		 metrics_lag_count;
 static double		 metrics_lag_sum;
 static struct metrics_panel metrics_panels[METRICS_PANELS_MAX];
 static size_t		 metrics_npanels;
+static uint64_t		 metrics_snap_ok, metrics_snap_failed;
+static double		 metrics_snap_seconds;	/* the last one's work */
+static uint64_t		 metrics_snap_seq;
+static int64_t		 metrics_snap_time;	/* 0: none yet */
 
 static const char *const metrics_errnames[] = {
 	[UPSTREAM_OK] = "ok", [UPSTREAM_CONNECT] = "connect",
@@ -115,6 +119,25 @@ metrics_policy_error(const char *panel)
 }
 
 /*
+ * A snapshot was taken (ok 1: seq at time, in seconds of work), failed
+ * (ok 0), or read back from the store at start (ok -1).
+ */
+void
+metrics_snapshot(int ok, double seconds, uint64_t seq, int64_t time)
+{
+	if (ok == 0) {
+		metrics_snap_failed++;
+		return;
+	}
+	if (ok == 1) {
+		metrics_snap_ok++;
+		metrics_snap_seconds = seconds;
+	}
+	metrics_snap_seq = seq;
+	metrics_snap_time = time;
+}
+
+/*
  * How late the event loop ran a timer: the time during which no hoster
  * request could be served (a refresh building a large inventory, say).
  */
@@ -150,6 +173,10 @@ metrics_reset(void)
 	memset(metrics_lag_bucket, 0, sizeof(metrics_lag_bucket));
 	metrics_lag_count = 0;
 	metrics_lag_sum = 0;
+	metrics_snap_ok = metrics_snap_failed = 0;
+	metrics_snap_seconds = 0;
+	metrics_snap_seq = 0;
+	metrics_snap_time = 0;
 }
 
 static void
@@ -268,5 +295,27 @@ metrics_render(const struct panel *const *panels, size_t npanels, size_t *len)
 			buf_printf(&o, "sightline_inventory_age_seconds{panel="
 			    "\"%s\"} %lld\n", panels[i]->pa_conf->pc_name,
 			    (long long)(now - panels[i]->pa_inv->inv_time));
+
+	metrics_head(&o, "sightline_snapshots_total", "counter",
+	    "Snapshots appended to the log, and attempts that failed.");
+	buf_printf(&o, "sightline_snapshots_total{result=\"ok\"} %llu\n",
+	    (unsigned long long)metrics_snap_ok);
+	buf_printf(&o, "sightline_snapshots_total{result=\"failed\"} %llu\n",
+	    (unsigned long long)metrics_snap_failed);
+	if (metrics_snap_time != 0) {
+		metrics_head(&o, "sightline_snapshot_seq", "gauge",
+		    "Sequence number of the snapshot served now.");
+		buf_printf(&o, "sightline_snapshot_seq %llu\n",
+		    (unsigned long long)metrics_snap_seq);
+		metrics_head(&o, "sightline_snapshot_age_seconds", "gauge",
+		    "Age of the snapshot served now.");
+		buf_printf(&o, "sightline_snapshot_age_seconds %lld\n",
+		    (long long)(now - metrics_snap_time));
+		metrics_head(&o, "sightline_snapshot_duration_seconds", "gauge",
+		    "Work of the last snapshot: collect, hash, tree, sign, "
+		    "commit.");
+		buf_printf(&o, "sightline_snapshot_duration_seconds %.6f\n",
+		    metrics_snap_seconds);
+	}
 	return buf_take(&o, len);
 }

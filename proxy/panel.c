@@ -1,8 +1,9 @@
 /*
  * panel.c: one configured panel at run time: its policy, its upstream,
  * its current inventory and the refresh that replaces it. Refreshes run
- * on a timer and on demand; requests that want a fresh inventory wait for
- * the refresh in flight instead of starting another one.
+ * when a snapshot is due (snapshot.c) and when a hoster asks (?fresh=1);
+ * whoever wants a fresh inventory waits for the refresh in flight instead
+ * of starting another one.
  */
 #include "config.h"
 
@@ -14,14 +15,6 @@
 
 #include "sightline.h"
 
-/*
- * A failed refresh is retried after PANEL_RETRY_MIN seconds, doubling on
- * each further failure up to PANEL_RETRY_MAX (and never later than the
- * refresh interval): a panel that comes up after sightlined is seen
- * within a second, a panel that is down is not hammered.
- */
-#define PANEL_RETRY_MIN	1
-#define PANEL_RETRY_MAX	30
 #define PANEL_BUILD_SLICE	500	/* records redacted per turn of the loop */
 
 struct panel_waiter {
@@ -30,8 +23,6 @@ struct panel_waiter {
 	void			*pw_arg;
 };
 
-static void	panel_tick(evutil_socket_t, short, void *);
-static void	panel_retry(struct panel *);
 static void	panel_build(evutil_socket_t, short, void *);
 
 /*
@@ -76,8 +67,7 @@ panel_new(struct event_base *base, struct conf_panel *pc, struct conf *cf,
 	}
 	if (pa->pa_upstream == NULL)
 		goto fail;
-	if ((pa->pa_timer = evtimer_new(base, panel_tick, pa)) == NULL ||
-	    (pa->pa_build_ev = evtimer_new(base, panel_build, pa)) == NULL) {
+	if ((pa->pa_build_ev = evtimer_new(base, panel_build, pa)) == NULL) {
 		err_set(err, "%s: out of memory", pc->pc_name);
 		goto fail;
 	}
@@ -108,11 +98,9 @@ panel_free(struct panel *pa)
 		    sizeof(pa->pa_last_error));
 	}
 	panel_wake(pa);
-	if (pa->pa_timer != NULL)
-		event_free(pa->pa_timer);
 	upstream_free(pa->pa_upstream);
 	policy_free(pa->pa_policy);
-	inventory_free(pa->pa_inv);
+	inventory_unref(pa->pa_inv);
 	free(pa);
 }
 
@@ -121,21 +109,6 @@ void
 panel_stop(struct panel *pa)
 {
 	pa->pa_stopped = 1;
-	evtimer_del(pa->pa_timer);
-}
-
-static void
-panel_schedule(struct panel *pa, double seconds)
-{
-	struct timeval	 tv;
-
-	if (pa->pa_stopped)
-		return;
-	if (seconds < 0)
-		seconds = 0;
-	tv.tv_sec = (time_t)seconds;
-	tv.tv_usec = (suseconds_t)((seconds - (double)tv.tv_sec) * 1e6);
-	evtimer_add(pa->pa_timer, &tv);
 }
 
 /*
@@ -175,20 +148,17 @@ panel_refreshed(struct panel *pa, struct inventory *inv)
 	if (inv != NULL) {
 		inv->inv_seconds = secs;
 		inv->inv_requests = fetch_requests(f);
-		inventory_free(pa->pa_inv);
+		inventory_unref(pa->pa_inv);
 		pa->pa_inv = inv;
 		pa->pa_last_error[0] = '\0';
 		pa->pa_last_status = 0;
-		pa->pa_retry = 0;
 		log_info("%s: inventory of %zu VPSes on %zu nodes in %.2f s "
 		    "(%zu calls)", name, inv->inv_nrecs,
 		    json_array_size(inv->inv_nodes), secs, inv->inv_requests);
 		metrics_refresh(name, 1, secs, inv->inv_nrecs);
-		panel_schedule(pa, pa->pa_conf->pc_refresh - secs);
 	} else {
 		log_warnx("%s: %s", name, pa->pa_last_error);
 		metrics_refresh(name, 0, secs, 0);
-		panel_retry(pa);
 	}
 	fetch_free(f);
 	panel_wake(pa);
@@ -271,18 +241,6 @@ panel_fetched(struct fetch *f, void *arg)
 	panel_build_next(pa);
 }
 
-/* Schedule the next try after a failed refresh. */
-static void
-panel_retry(struct panel *pa)
-{
-	pa->pa_retry = pa->pa_retry == 0 ? PANEL_RETRY_MIN : pa->pa_retry * 2;
-	if (pa->pa_retry > PANEL_RETRY_MAX)
-		pa->pa_retry = PANEL_RETRY_MAX;
-	if (pa->pa_retry > pa->pa_conf->pc_refresh)
-		pa->pa_retry = pa->pa_conf->pc_refresh;
-	panel_schedule(pa, pa->pa_retry);
-}
-
 /* Start a refresh unless one is in flight. Returns 0, or -1 (error set). */
 static int
 panel_begin(struct panel *pa)
@@ -291,7 +249,6 @@ panel_begin(struct panel *pa)
 
 	if (pa->pa_fetch != NULL)
 		return 0;
-	evtimer_del(pa->pa_timer);
 	pa->pa_last_start = mono_now();
 	pa->pa_fetch = fetch_new(pa->pa_plugin, pc->pc_name, pc->pc_options,
 	    pc->pc_max_records, panel_fetched, pa);
@@ -299,7 +256,6 @@ panel_begin(struct panel *pa)
 		strlcpy(pa->pa_last_error, "refresh failed: out of memory",
 		    sizeof(pa->pa_last_error));
 		pa->pa_last_status = 500;
-		panel_retry(pa);
 		return -1;
 	}
 	if (fetch_start_live(pa->pa_fetch, pa->pa_upstream) == -1) {
@@ -308,45 +264,27 @@ panel_begin(struct panel *pa)
 		pa->pa_last_status = 500;
 		fetch_free(pa->pa_fetch);
 		pa->pa_fetch = NULL;
-		panel_retry(pa);
 		return -1;
 	}
 	return 0;
 }
 
-static void
-panel_tick(evutil_socket_t fd, short what, void *arg)
-{
-	panel_begin(arg);
-}
-
-/* Begin refreshing now (used at start and after a reload). */
-void
-panel_start(struct panel *pa)
-{
-	double	 due = 0;
-
-	/* An adopted inventory keeps its schedule. */
-	if (pa->pa_inv != NULL)
-		due = pa->pa_conf->pc_refresh - (mono_now() - pa->pa_last_start);
-	panel_schedule(pa, due);
-}
-
 /*
- * Make sure the inventory is fresh, for a request that asked so. Returns
- * 1 when cb(arg) will be called once the refresh in flight (joined or
- * started) is over, or 0 when there is nothing to wait for: the last
- * refresh started less than min_refresh_interval ago, or a refresh could
- * not start (pa_last_error says why, as it does when the last one
- * failed). The interval holds whatever the last refresh's outcome: a
- * failing panel is not asked again at each request.
+ * Make sure the inventory is fresh. Returns 1 when cb(arg) will be called
+ * once the refresh in flight (joined or started) is over, or 0 when there
+ * is nothing to wait for: a refresh could not start (pa_last_error says
+ * why, as it does when the last one failed), or, unless force is set (a
+ * snapshot is due), the last refresh started less than
+ * min_refresh_interval ago. The interval holds whatever the last
+ * refresh's outcome: a failing panel is not asked again at each hoster
+ * request.
  */
 int
-panel_refresh(struct panel *pa, panel_refreshed_fn cb, void *arg)
+panel_refresh(struct panel *pa, int force, panel_refreshed_fn cb, void *arg)
 {
 	struct panel_waiter	*w;
 
-	if (pa->pa_fetch == NULL && pa->pa_last_start > 0 &&
+	if (!force && pa->pa_fetch == NULL && pa->pa_last_start > 0 &&
 	    mono_now() - pa->pa_last_start < pa->pa_conf->pc_min_refresh)
 		return 0;
 	if (pa->pa_stopped || panel_begin(pa) == -1)

@@ -51,7 +51,10 @@
 #define POLICY_PATH_MAX		512	/* a field's path, "interfaces[0].mac": in
 					   traces, hooks and commitment salts */
 
-#define PANEL_REFRESH		300	/* seconds between inventories */
+#define SNAPSHOT_INTERVAL	300	/* seconds between snapshots */
+#define SNAPSHOT_INTERVAL_MIN	10
+#define SNAPSHOT_INTERVAL_MAX	86400
+#define SNAPSHOT_KEEP_DAYS_MAX	36500	/* keep_days: 0 keeps every record */
 #define PANEL_MIN_REFRESH	10	/* ?fresh=1 refetches at most this often */
 #define PANEL_RECORDS		100000	/* VPSes per panel */
 #define PANEL_RECORDS_MAX	1000000
@@ -639,7 +642,6 @@ struct conf_panel {
 	uint8_t			 pc_fingerprint[SHA256_LEN];
 	int			 pc_pinned;
 	char			*pc_policy;	/* path */
-	double			 pc_refresh;
 	double			 pc_min_refresh;
 	int			 pc_concurrency;
 	double			 pc_connect_timeout;
@@ -672,6 +674,10 @@ struct conf {
 	size_t			 cf_policy_memory;
 	uint64_t		 cf_policy_instructions;
 	int			 cf_sign_threads;	/* 0: sign on the loop */
+	char			*cf_state;	/* the state directory */
+	char			*cf_origin;	/* NULL: "sightline/" key name */
+	double			 cf_snapshot_interval;
+	int			 cf_keep_days;	/* 0: keep every record */
 };
 
 struct conf	*conf_load(const char *, char **);
@@ -927,13 +933,15 @@ struct inv_record {
 	json_t		*ir_tree;	/* while being built, borrowed */
 	char		*ir_raw;	/* the normalized record, serialized:
 					   kept for a reload's new policy */
-	char		*ir_json;	/* the redacted record, serialized */
+	char		*ir_json;	/* the redacted record, RFC 8785 */
 	size_t		 ir_len;
+	uint8_t		 ir_hash[MERKLE_HASH_LEN];	/* its leaf hash */
 };
 
 struct inv_index;
 
 struct inventory {
+	int			 inv_refs;
 	char			*inv_panel;
 	struct inv_record	*inv_recs;	/* sorted by id */
 	size_t			 inv_nrecs;
@@ -958,7 +966,8 @@ struct inventory *inventory_builder_take(struct inventory_builder *);
 void		 inventory_builder_free(struct inventory_builder *);
 struct inventory *inventory_build(const char *, json_t *, json_t *,
 		    struct policy *, char *);
-void		 inventory_free(struct inventory *);
+struct inventory *inventory_ref(struct inventory *);
+void		 inventory_unref(struct inventory *);
 const struct inv_record *inventory_find(const struct inventory *,
 		    const char *);
 size_t		 inventory_lookup(const struct inventory *, enum inv_key,
@@ -978,10 +987,8 @@ struct panel {
 	struct fetch		*pa_fetch;	/* the refresh in flight */
 	struct inventory_builder *pa_build;	/* its inventory, being built */
 	struct event		*pa_build_ev;	/* builds the next slice */
-	struct event		*pa_timer;
 	double			 pa_last_start;	/* monotonic */
 	double			 pa_last_end;
-	double			 pa_retry;	/* last retry delay, 0 if ok */
 	char			 pa_last_error[ERR_MAX];	/* "" if none */
 	int			 pa_last_status;	/* HTTP status for it */
 	int			 pa_stopped;
@@ -992,10 +999,9 @@ struct panel	*panel_new(struct event_base *, struct conf_panel *,
 		    struct conf *, char *);
 void		 panel_free(struct panel *);
 int		 panel_adopt(struct panel *, const struct panel *, char *);
-void		 panel_start(struct panel *);
 void		 panel_stop(struct panel *);
 void		 panel_wake(struct panel *);
-int		 panel_refresh(struct panel *, panel_refreshed_fn, void *);
+int		 panel_refresh(struct panel *, int, panel_refreshed_fn, void *);
 void		 panel_unwait(struct panel *, void *);
 
 /* state.c */
@@ -1013,8 +1019,57 @@ void		 state_ref(struct state *);
 void		 state_unref(struct state *);
 struct panel	*state_panel(const struct state *, const char *);
 int		 state_adopt(struct state *, const struct state *, char *);
-void		 state_start(struct state *);
 void		 state_stop(struct state *);
+
+/* snapshot.c */
+#define SNAPSHOT_TYPE		"sightline/snapshot/v1"	/* of a log leaf */
+#define SNAPSHOT_LOOKUP_MAX	64	/* records one lookup answer lists */
+/* One record of a snapshot, borrowed from an inventory or the store. */
+struct snapshot_rec {
+	const char		*sr_id;
+	const char		*sr_body;	/* RFC 8785 */
+	size_t			 sr_len;
+	const uint8_t		*sr_hash;	/* its leaf hash */
+	const struct inv_record	*sr_ir;		/* current snapshots only */
+	struct inventory	*sr_inv;
+};
+/*
+ * A committed snapshot. The current one holds the inventories it was
+ * taken from; an older one, read back from the store, holds its records.
+ */
+struct snapshot {
+	int			 sn_refs;
+	uint64_t		 sn_seq;
+	int64_t			 sn_time;
+	char			*sn_summary;	/* the log leaf, RFC 8785 */
+	size_t			 sn_summary_len;
+	uint8_t			 sn_root[MERKLE_HASH_LEN];
+	struct merkle_tree	*sn_tree;
+	struct snapshot_rec	*sn_recs;	/* sorted by id */
+	size_t			 sn_nrecs;
+	struct inventory	**sn_inv;	/* references */
+	size_t			 sn_ninv;
+	struct store_rec	*sn_stored;
+	size_t			 sn_nstored;
+};
+typedef void (*snapshot_done_fn)(void *);
+int		 snapshot_open(struct event_base *, const struct conf *, char *);
+int		 snapshot_check_reload(const struct conf *, const struct conf *,
+		    char *);
+void		 snapshot_set_state(struct state *);
+void		 snapshot_close(void);
+void		 snapshot_fresh(snapshot_done_fn, void *);
+void		 snapshot_unwait(void *);
+const char	*snapshot_error(void);
+uint64_t	 snapshot_pruned_before(void);
+struct snapshot	*snapshot_current(void);
+struct snapshot	*snapshot_at(uint64_t, int *, char *);
+struct snapshot	*snapshot_ref(struct snapshot *);
+void		 snapshot_unref(struct snapshot *);
+struct store	*snapshot_store(void);
+ssize_t		 snapshot_find(const struct snapshot *, const char *);
+size_t		 snapshot_lookup(const struct snapshot *, enum inv_key,
+		    const char *, size_t *, size_t);
 
 /* metrics.c */
 void		 metrics_request(int);
@@ -1022,6 +1077,7 @@ void		 metrics_upstream(const char *, int, enum upstream_error,
 		    double);
 void		 metrics_refresh(const char *, int, double, size_t);
 void		 metrics_policy_error(const char *);
+void		 metrics_snapshot(int, double, uint64_t, int64_t);
 void		 metrics_connection(int);
 void		 metrics_loop_lag(double);
 char		*metrics_render(const struct panel *const *, size_t, size_t *);

@@ -78,7 +78,8 @@ reload(struct daemon *d)
 		free(errors);
 		return;
 	}
-	if (state_adopt(st, d->d_state, err) == -1) {
+	if (snapshot_check_reload(st->st_conf, d->d_state->st_conf, err) ==
+	    -1 || state_adopt(st, d->d_state, err) == -1) {
 		log_warnx("reload failed, the running configuration stays: %s",
 		    err);
 		state_unref(st);
@@ -92,7 +93,7 @@ reload(struct daemon *d)
 	front_configure(d->d_front, st->st_conf, st->st_tls);
 	state_stop(d->d_state);
 	api_set_state(st);
-	state_start(st);
+	snapshot_set_state(st);
 	d->d_state = st;
 	state_unref(st);
 	log_info("configuration reloaded");
@@ -190,6 +191,12 @@ main(int argc, char *argv[])
 		upstream_global_cleanup();
 		return 0;
 	}
+	/*
+	 * A state that does not match its last checkpoint is not served;
+	 * the reason goes to standard error, before the log moves.
+	 */
+	if (snapshot_open(d.d_base, d.d_state->st_conf, err) == -1)
+		fatalx("%s", err);
 	if (!d.d_debug && log_open(d.d_state->st_conf->cf_log, err) == -1)
 		fatalx("%s", err);
 	d.d_front = front_new(d.d_base, d.d_state->st_conf, d.d_state->st_tls,
@@ -197,8 +204,8 @@ main(int argc, char *argv[])
 	if (d.d_front == NULL)
 		fatalx("%s", err);
 	api_set_state(d.d_state);
+	snapshot_set_state(d.d_state);
 	state_unref(d.d_state);
-	state_start(d.d_state);
 	for (i = 0; i < 3; i++) {
 		sig[i] = evsignal_new(d.d_base, signals[i], on_signal, &d);
 		if (sig[i] == NULL || evsignal_add(sig[i], NULL) == -1)
@@ -216,6 +223,7 @@ main(int argc, char *argv[])
 	event_free(lag);
 
 	api_shutdown();
+	snapshot_close();
 	d.d_state = NULL;
 	/* Let the answers api_shutdown() queued reach their clients. */
 	tv.tv_sec = 0;

@@ -136,15 +136,6 @@ state_adopt(struct state *st, const struct state *old, char *err)
 	return 0;
 }
 
-void
-state_start(struct state *st)
-{
-	size_t	 i;
-
-	for (i = 0; i < st->st_npanels; i++)
-		panel_start(st->st_panels[i]);
-}
-
 /* st is being replaced: its panels refresh no more. */
 void
 state_stop(struct state *st)

@@ -40,7 +40,8 @@ only '(lua|lauxlib|lualib)\.h' proxy/sandbox.c
 only 'openssl/' proxy/crypto.c
 only '(expat|expat_external)\.h' proxy/xml.c
 only 'event2/(http|buffer|bufferevent|listener|keyvalq)' proxy/front.c
-only 'event2/event\.h' proxy/front.c proxy/upstream.c proxy/panel.c proxy/sightlined.c
+only 'event2/event\.h' proxy/front.c proxy/upstream.c proxy/panel.c proxy/sightlined.c \
+    proxy/snapshot.c
 
 nocomment=
 for f in $files; do

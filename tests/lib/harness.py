@@ -251,12 +251,13 @@ class Env:
     # ---- the emulator ----
 
     def start_emulator(self, *args, tls=True, log=True, timeout=20,
-                       emulator=None):
+                       emulator=None, port=None):
         """log: the emulator writes a JSON line per request (costs CPU);
         timeout: seconds it may take to start (generating VMs takes
         time); emulator: another panel's (VZ_EMULATOR, ...), which finds
-        its own fixtures, instead of the Proxmox one."""
-        self.emu_port = free_port()
+        its own fixtures, instead of the Proxmox one; port: the port of
+        an emulator stopped before, to come back with other data."""
+        self.emu_port = port or free_port()
         cmd = [PYTHON, emulator or EMULATOR,
                "--listen", "127.0.0.1:%d" % self.emu_port]
         if emulator is None:
@@ -345,6 +346,9 @@ class Env:
             "tls": tls or {"certificate": self.path("server.pem"),
                            "key": self.path("server.key")},
             "keys": {"signing": self.key_signing, "secret": self.key_secret},
+            # Snapshots at start and on ?fresh=1 only, unless a test
+            # asks: a periodic one would move the log under its feet.
+            "snapshots": {"state": self.path("state"), "interval": 86400},
             "hosters": hosters or [
                 {"name": "noc", "token_sha256": sha256_hex(self.token),
                  "pve_token_id": HOSTER_PVE_ID}],

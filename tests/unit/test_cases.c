@@ -293,7 +293,7 @@ case_inventory(struct case_run *c, struct policy *po, int nodes, char *err)
 			json_array_append_new(out, r);
 		}
 	}
-	inventory_free(inv);
+	inventory_unref(inv);
 done:
 	fetch_free(f);
 	json_decref(opts);

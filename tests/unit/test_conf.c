@@ -51,6 +51,7 @@
 #define PANELS_OK	"panels = { { " PANEL_FIELDS " } }\n"
 #define PANELS_WITH(x)	"panels = { { " PANEL_FIELDS ", " x " } }\n"
 #define KEYS_OK		"keys = { signing = \"t.skey\", secret = \"t.secret\" }\n"
+#define SNAPSHOTS_OK	"snapshots = { state = \"state\" }\n"
 #define BASE		LISTEN_OK TLS_OK HOSTERS_OK	/* load() adds KEYS_OK */
 #define VALID		BASE PANELS_OK
 
@@ -153,17 +154,13 @@ load_at(const char *path, const char *text, size_t len, char **errors)
 	int	 rc;
 
 	*errors = NULL;
-	if (memmem(text, len, "keys", 4) != NULL)
-		rc = tap_write_file(path, text, len, 0600);
-	else {
-		if ((full = malloc(len + 1 + strlen(KEYS_OK))) == NULL)
-			return NULL;
-		memcpy(full, text, len);
-		full[len] = '\n';
-		memcpy(full + len + 1, KEYS_OK, strlen(KEYS_OK));
-		rc = tap_write_file(path, full, len + 1 + strlen(KEYS_OK), 0600);
-		free(full);
-	}
+	if (asprintf(&full, "%.*s\n%s%s", (int)len, text,
+	    memmem(text, len, "keys", 4) != NULL ? "" : KEYS_OK,
+	    memmem(text, len, "snapshots", 9) != NULL ? "" : SNAPSHOTS_OK) ==
+	    -1)
+		return NULL;
+	rc = tap_write_file(path, full, strlen(full), 0600);
+	free(full);
 	if (rc == -1) {
 		tap_diag("write %s: %s", path, strerror(errno));
 		return NULL;
@@ -321,7 +318,6 @@ test_valid(void)
 	tap_str(pc->pc_policy, want, "policy path is resolved");
 	tap_str(pc->pc_ca_file, NULL, "no ca_file unless given");
 	tap_int(pc->pc_pinned, 0, "not pinned unless given a fingerprint");
-	tap_ok(pc->pc_refresh == PANEL_REFRESH, "refresh_interval default");
 	tap_ok(pc->pc_min_refresh == PANEL_MIN_REFRESH,
 	    "min_refresh_interval default");
 	tap_int(pc->pc_concurrency, UPSTREAM_CONCURRENCY,
@@ -359,6 +355,12 @@ test_valid(void)
 		    "limits.sign_threads default: CPUs - 1, at most 4");
 	}
 	tap_str(cf->cf_log, "stderr", "log defaults to stderr");
+	snprintf(want, sizeof(want), "%s/state", tmpdir);
+	tap_str(cf->cf_state, want, "snapshots.state is resolved");
+	tap_ok(cf->cf_snapshot_interval == SNAPSHOT_INTERVAL,
+	    "snapshots.interval default");
+	tap_str(cf->cf_origin, NULL, "no origin unless given");
+	tap_int(cf->cf_keep_days, 0, "keep_days default: every record");
 	conf_free(cf);
 	conf_free(NULL);	/* does nothing; a crash fails the test */
 }
@@ -399,7 +401,7 @@ test_full(void)
 	    "    credentials = \"pve-crlf.token\",\n"
 	    "    fingerprint = \"" FINGERPRINT "\",\n"
 	    "    policy = \"/p/policy.lua\",\n"
-	    "    refresh_interval = 10, min_refresh_interval = 0,\n"
+	    "    min_refresh_interval = 0,\n"
 	    "    concurrency = 256, connect_timeout = 0.1, timeout = 900,\n"
 	    "    max_body_bytes = 4096, max_records = 1000000,\n"
 	    "    options = { owner = \"tag:owner-\" } },\n"
@@ -408,7 +410,10 @@ test_full(void)
 	    "    credentials = \"pve.token\", ca_file = \"ca.pem\",\n"
 	    "    policy = \"policy.lua\", options = {} },\n"
 	    "}\n"
-	    "log = \"/var/log/sightline.log\"\n", &errors);
+	    "log = \"/var/log/sightline.log\"\n"
+	    "snapshots = { state = \"/var/lib/sightline\", interval = 10,\n"
+	    "    origin = \"example.net/reseller-log\", keep_days = 36500 }\n",
+	    &errors);
 	if (!tap_ok(cf != NULL && errors == NULL,
 	    "a configuration using every key loads")) {
 		tap_diag("errors:\n%s", errors != NULL ? errors : "(none)");
@@ -451,7 +456,11 @@ test_full(void)
 	tap_ok(pc->pc_pinned && memcmp(pc->pc_fingerprint, fp,
 	    SHA256_LEN) == 0, "the fingerprint is decoded and pinned");
 	tap_str(pc->pc_policy, "/p/policy.lua", "absolute policy path kept");
-	tap_ok(pc->pc_refresh == 10 && pc->pc_min_refresh == 0 &&
+	tap_str(cf->cf_state, "/var/lib/sightline", "snapshots.state");
+	tap_ok(cf->cf_snapshot_interval == 10, "snapshots.interval");
+	tap_str(cf->cf_origin, "example.net/reseller-log", "snapshots.origin");
+	tap_int(cf->cf_keep_days, 36500, "snapshots.keep_days");
+	tap_ok(pc->pc_min_refresh == 0 &&
 	    pc->pc_concurrency == 256 && pc->pc_connect_timeout == 0.1 &&
 	    pc->pc_timeout == 900 && pc->pc_max_body == 4096 &&
 	    pc->pc_max_records == 1000000,
@@ -674,9 +683,26 @@ static const struct {
 	  "panels[1].name", "expected a non-empty string without NUL", 1 },
 	{ "a panel name holding NUL", BASE PANELS_WITH("name = \"a\\0b\""),
 	  "panels[1].name", "expected a non-empty string without NUL", 1 },
-	{ "refresh_interval as text", BASE
-	  PANELS_WITH("refresh_interval = \"5m\""),
-	  "panels[1].refresh_interval", "expected a number of seconds", 1 },
+	{ "snapshots.interval as text", VALID
+	  "snapshots = { state = \"s\", interval = \"5m\" }\n",
+	  "snapshots.interval", "expected a number of seconds", 1 },
+	{ "no snapshots table", VALID "snapshots = nil\n",
+	  "snapshots", "missing: the snapshot log needs a state directory",
+	  1 },
+	{ "snapshots without state", VALID "snapshots = { interval = 60 }\n",
+	  "snapshots.state", "missing", 1 },
+	{ "an unknown key in snapshots", VALID
+	  "snapshots = { state = \"s\", retention = 3 }\n",
+	  "snapshots.retention", "unknown key", 1 },
+	{ "an origin with a space", VALID
+	  "snapshots = { state = \"s\", origin = \"a b\" }\n",
+	  "snapshots.origin", "is not a checkpoint origin", 1 },
+	{ "an origin with a plus", VALID
+	  "snapshots = { state = \"s\", origin = \"a+b\" }\n",
+	  "snapshots.origin", "is not a checkpoint origin", 1 },
+	{ "keep_days -1", VALID
+	  "snapshots = { state = \"s\", keep_days = -1 }\n",
+	  "snapshots.keep_days", "-1 is out of range", 1 },
 	{ "concurrency as a boolean", BASE PANELS_WITH("concurrency = true"),
 	  "panels[1].concurrency", "expected a whole number", 1 },
 	{ "concurrency with a fraction", BASE PANELS_WITH("concurrency = 2.5"),
@@ -870,14 +896,16 @@ static const struct {
 	{ "port 65536", TLS_OK HOSTERS_OK PANELS_OK
 	  "listen = { { address = \"127.0.0.1\", port = 65536 } }\n",
 	  "listen[1].port", "65536 is out of range (1 to 65535)", 1 },
-	{ "refresh_interval 9", BASE PANELS_WITH("refresh_interval = 9"),
-	  "panels[1].refresh_interval", "9 is out of range (10 to 86400)", 1 },
-	{ "refresh_interval 86401", BASE
-	  PANELS_WITH("refresh_interval = 86401"),
-	  "panels[1].refresh_interval", "86401 is out of range (10 to 86400)",
+	{ "snapshots.interval 9", VALID
+	  "snapshots = { state = \"s\", interval = 9 }\n",
+	  "snapshots.interval", "9 is out of range (10 to 86400)", 1 },
+	{ "snapshots.interval 86401", VALID
+	  "snapshots = { state = \"s\", interval = 86401 }\n",
+	  "snapshots.interval", "86401 is out of range (10 to 86400)",
 	  1 },
-	{ "refresh_interval -1", BASE PANELS_WITH("refresh_interval = -1"),
-	  "panels[1].refresh_interval", "-1 is out of range", 1 },
+	{ "refresh_interval is gone from panels", BASE
+	  PANELS_WITH("refresh_interval = 60"),
+	  "panels[1].refresh_interval", "unknown key", 1 },
 	{ "min_refresh_interval 3601", BASE
 	  PANELS_WITH("min_refresh_interval = 3601"),
 	  "panels[1].min_refresh_interval", "3601 is out of range (0 to 3600)",
