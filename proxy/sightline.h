@@ -414,6 +414,12 @@ int		 note_cosig_verify(const char *, size_t, const struct keys_vkey *,
 #define STORE_FILE		"state.db"
 #define STORE_READONLY		0x01	/* the tools: never write */
 #define STORE_RECORD_MAX	(16 * 1024 * 1024)	/* one stored record */
+#define STORE_DISCLOSURES_MAX	(16 * 1024 * 1024)	/* one record's, as JSON */
+#define STORE_SUMMARY_MAX	(64 * 1024)	/* a snapshot's summary */
+#define STORE_PAGE_MAX		1000	/* snapshots in one store_snapshots() */
+#define STORE_BUSY_TIMEOUT	10000	/* ms to wait for another's lock */
+#define STORE_WAL_LIMIT		(64 * 1024 * 1024)	/* WAL kept after a
+						   checkpoint, in bytes */
 struct store;
 /* One record of a snapshot. Borrowed on input, owned on output. */
 struct store_rec {
@@ -451,6 +457,7 @@ int		 store_snapshot(struct store *, uint64_t,
 int		 store_snapshots(struct store *, uint64_t, size_t,
 		    struct store_snapshot **, size_t *, char *);
 void		 store_snapshot_clear(struct store_snapshot *);
+void		 store_snapshots_free(struct store_snapshot *, size_t);
 int		 store_records(struct store *, uint64_t, struct store_rec **,
 		    size_t *, char *);
 void		 store_records_free(struct store_rec *, size_t);
