@@ -610,7 +610,7 @@ verify_bundle(const char *path, const char *keyarg, const char *trusted)
 	free(value);
 	b64_encode(res.pr_root, MERKLE_HASH_LEN, B64_STD, root);
 	printf("valid: record %s is leaf %llu of snapshot %llu's record tree "
-	    "of %llu, root %s\n", id, (unsigned long long)res.pr_index,
+	    "of %llu records, root %s\n", id, (unsigned long long)res.pr_index,
 	    (unsigned long long)res.pr_seq, (unsigned long long)res.pr_count,
 	    root);
 	b64_encode(res.pr_cp.nc_root, MERKLE_HASH_LEN, B64_STD, root);

@@ -202,6 +202,15 @@ def test_audits(env):
     t.lacks(bad.stdout + bad.stderr, "not-the-token",
             "the token is not printed")
 
+    # Over TLS, with the CA that signed the daemon's certificate.
+    url = "https://127.0.0.1:%d" % env.port
+    r = audit(env, st, "--cafile", env.path("ca.pem"), url=url)
+    t.eq(r.returncode, 0, "over https with --cafile: exit 0", r.stdout)
+    r = audit(env, st, url=url)
+    t.ok(r.returncode == 2 and "network" in reason(r),
+         "over https without the CA: the certificate is refused, exit 2",
+         r.stdout)
+
     # An old latest snapshot is a finding: exit 1.
     time.sleep(2.1)
     r = audit(env, st, "--max-age", "1")
@@ -454,6 +463,27 @@ def test_forked(env):
                "(c) in so many words")
 
 
+def test_origin(env):
+    """The same key, another origin: not a first use."""
+    st = fresh_audit(env, "audit-e")
+    env.stop_daemon()
+    env.write_config(env.config(panel=PANEL, extra={"snapshots": {
+        "state": env.path("state-other"), "interval": 86400,
+        "origin": "elsewhere.example/log"}}))
+    env.start_daemon()
+    r = audit(env, st)
+    t.eq(r.returncode, 2, "(e) a second log under the same key: exit 2",
+         r.stdout)
+    t.ok("origin-changed" in reason(r) and "elsewhere.example/log" in
+         r.stdout, "(e) the audit reports the origin change: %s" %
+         reason(r), r.stdout)
+    t.lacks(r.stdout, "accepted on first use",
+            "(e) and does not trust it on first use")
+    env.stop_daemon()
+    env.write_config(env.config(panel=PANEL))
+    env.start_daemon()
+
+
 # ---- a lying front ----
 
 class Front:
@@ -542,6 +572,6 @@ def test_lying_front(env):
 with Env("audit") as env:
     env.start(panel=PANEL)
     for fn in (test_audits, test_disclose, test_lying_front, test_rewritten,
-               test_dropped, test_forked):
+               test_dropped, test_forked, test_origin):
         t.run(fn, env)
 t.done()
