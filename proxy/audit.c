@@ -47,17 +47,17 @@
 #define AUDIT_WITNESS_SKEY	"witness.skey"
 #define AUDIT_WITNESS_VKEY	"witness.vkey"
 #define AUDIT_WITNESS_PREFIX	"sightline-audit/"
-#define AUDIT_ORIGIN_DIR_MAX	200	/* an escaped origin, as a file name */
+#define AUDIT_ORIGIN_DIR_MAX	200	/* an escaped origin, as a name */
 #define AUDIT_QUERY_MAX		128
 
 struct audit {
 	const struct audit_opts	*a_opts;
 	json_t			*a_report;	/* owned */
-	json_t			*a_checks;	/* borrowed from a_report */
+	json_t			*a_checks;	/* in a_report */
 	json_t			*a_findings;
 	json_t			*a_failures;
 	json_t			*a_changes;
-	size_t			 a_answers;	/* signed answers verified */
+	size_t			 a_answers;	/* signed answers */
 	char			 a_dir[PATH_MAX];	/* DIR/ORIGIN */
 	/* The checkpoint served now. */
 	char			*a_note;
@@ -344,7 +344,8 @@ audit_write_file(const char *path, const void *data, size_t len, mode_t mode,
 		return -1;
 	}
 	while (off < len) {
-		if ((n = write(fd, (const char *)data + off, len - off)) == -1) {
+		n = write(fd, (const char *)data + off, len - off);
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			goto fail;
@@ -452,7 +453,8 @@ audit_checkpoint(struct audit *a)
 {
 	const struct keys_vkey	*vk = a->a_opts->ao_key;
 	struct upstream_fetched	 f;
-	char			 err[ERR_MAX], root[B64_LEN(MERKLE_HASH_LEN) + 1];
+	char			 err[ERR_MAX];
+	char			 root[B64_LEN(MERKLE_HASH_LEN) + 1];
 
 	if (audit_get(a, "/v1/checkpoint", NULL, &f) == -1)
 		return -1;
@@ -520,7 +522,8 @@ audit_consistency(struct audit *a)
 	    a->a_opts->ao_state, odir) >= sizeof(a->a_dir) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", a->a_dir,
 	    AUDIT_CHECKPOINT) >= sizeof(path)) {
-		audit_fail(a, "state", "%s: path too long", a->a_opts->ao_state);
+		audit_fail(a, "state", "%s: path too long",
+		    a->a_opts->ao_state);
 		return -1;
 	}
 	if ((rc = audit_read_kept(a, path, &a->a_old, &a->a_old_time,
@@ -534,17 +537,17 @@ audit_consistency(struct audit *a)
 	    json_boolean(!a->a_has_old));
 	if (!a->a_has_old) {
 		if (audit_other_origin(a, odir, other, sizeof(other))) {
-			audit_fail(a, "origin-changed", "key %s+%08x signed the "
-			    "log of origin \"%s\" audited before; it now serves "
-			    "origin \"%s\": a second log under the same key "
-			    "cannot be checked against the first",
-			    a->a_opts->ao_key->vk_name, a->a_opts->ao_key->vk_id,
-			    other, cp->nc_origin);
+			audit_fail(a, "origin-changed", "key %s+%08x signed "
+			    "the log of origin \"%s\" audited before; it now "
+			    "serves origin \"%s\": a second log under the same "
+			    "key cannot be checked against the first",
+			    a->a_opts->ao_key->vk_name,
+			    a->a_opts->ao_key->vk_id, other, cp->nc_origin);
 			return -1;
 		}
-		audit_ok(a, "first-use", "first audit of %s: checkpoint of size "
-		    "%llu accepted on first use (trust on first use: there is "
-		    "no earlier checkpoint to check it against)",
+		audit_ok(a, "first-use", "first audit of %s: checkpoint of "
+		    "size %llu accepted on first use (trust on first use: "
+		    "there is no earlier checkpoint to check it against)",
 		    cp->nc_origin, (unsigned long long)cp->nc_size);
 		return 0;
 	}
@@ -573,8 +576,8 @@ audit_consistency(struct audit *a)
 		return 0;
 	}
 	if (old->nc_size == 0) {
-		audit_ok(a, "consistency", "the checkpoint kept on %s is of the "
-		    "empty log, which every log extends", when);
+		audit_ok(a, "consistency", "the checkpoint kept on %s is of "
+		    "the empty log, which every log extends", when);
 		return 0;
 	}
 	snprintf(query, sizeof(query), "from=%llu&to=%llu",
@@ -753,9 +756,11 @@ static int
 audit_records(struct audit *a)
 {
 	struct upstream_fetched	 f;
-	uint8_t			 want[MERKLE_HASH_LEN], got[MERKLE_HASH_LEN];
+	uint8_t			 want[MERKLE_HASH_LEN];
+	uint8_t			 got[MERKLE_HASH_LEN];
 	char			 query[AUDIT_QUERY_MAX], err[ERR_MAX];
-	char			 inv[64], b64w[B64_LEN(MERKLE_HASH_LEN) + 1];
+	char			 inv[64];
+	char			 b64w[B64_LEN(MERKLE_HASH_LEN) + 1];
 	char			 b64g[B64_LEN(MERKLE_HASH_LEN) + 1];
 	const char		*src;
 	uint64_t		 seq, count;
@@ -786,14 +791,15 @@ audit_records(struct audit *a)
 	j = canon_parse(f.uf_body, f.uf_len, err);
 	upstream_fetched_clear(&f);
 	if (j == NULL || !json_is_object(j)) {
-		audit_fail(a, "malformed", "GET /v1/vps?%s: not a JSON object%s%s",
-		    query, j == NULL ? ": " : "", j == NULL ? err : "");
+		audit_fail(a, "malformed", "GET /v1/vps?%s: not a JSON "
+		    "object%s%s", query, j == NULL ? ": " : "",
+		    j == NULL ? err : "");
 		goto done;
 	}
 	if (!proof_same_json(json_object_get(j, "snapshot"), a->a_summary)) {
-		audit_fail(a, "root-mismatch", "GET /v1/vps?%s: the records come "
-		    "with another summary than the logged one of snapshot %llu",
-		    query, (unsigned long long)a->a_seq);
+		audit_fail(a, "root-mismatch", "GET /v1/vps?%s: the records "
+		    "come with another summary than the logged one of "
+		    "snapshot %llu", query, (unsigned long long)a->a_seq);
 		goto done;
 	}
 	proof_summary(a->a_summary, &seq, &count, want, err);
@@ -839,7 +845,8 @@ static void
 audit_changes(struct audit *a)
 {
 	const struct audit_opts	*o = a->a_opts;
-	uint8_t			 leaf[MERKLE_HASH_LEN], root[MERKLE_HASH_LEN];
+	uint8_t			 leaf[MERKLE_HASH_LEN];
+	uint8_t			 root[MERKLE_HASH_LEN];
 	char			 query[AUDIT_QUERY_MAX], err[ERR_MAX];
 	struct upstream_fetched	 f;
 	uint64_t		 from, seq, count, t;
@@ -855,13 +862,13 @@ audit_changes(struct audit *a)
 	    "age", (json_int_t)age, "records", (json_int_t)count, "summary",
 	    a->a_summary));
 	if (age > o->ao_max_age)
-		audit_finding(a, "snapshot-age", "the latest snapshot (%llu) is "
-		    "%lld s old, more than %lld s: the log is not being "
+		audit_finding(a, "snapshot-age", "the latest snapshot (%llu) "
+		    "is %lld s old, more than %lld s: the log is not being "
 		    "appended to", (unsigned long long)seq, (long long)age,
 		    (long long)o->ao_max_age);
 	else if (age < -AUDIT_CLOCK_SKEW)
-		audit_finding(a, "snapshot-age", "the latest snapshot (%llu) is "
-		    "dated %lld s in the future", (unsigned long long)seq,
+		audit_finding(a, "snapshot-age", "the latest snapshot (%llu) "
+		    "is dated %lld s in the future", (unsigned long long)seq,
 		    (long long)-age);
 	json_object_set_new(c, "to", json_integer((json_int_t)seq));
 	if (!a->a_has_old || a->a_old.nc_size == 0) {
@@ -883,8 +890,8 @@ audit_changes(struct audit *a)
 	if (audit_get(a, "/v1/diff", query, &f) == -1)
 		return;
 	if (f.uf_status != 200) {
-		audit_finding(a, "diff-unavailable", "what changed since snapshot "
-		    "%llu is unknown: GET /v1/diff?%s: status %d: %s",
+		audit_finding(a, "diff-unavailable", "what changed since "
+		    "snapshot %llu is unknown: GET /v1/diff?%s: status %d: %s",
 		    (unsigned long long)from, query, f.uf_status,
 		    audit_problem(&f));
 		upstream_fetched_clear(&f);
@@ -909,16 +916,17 @@ audit_changes(struct audit *a)
 	fs = json_object_get(j, "from");
 	if (proof_summary(fs, &t, &count, root, err) == -1 || t != from ||
 	    proof_leaf_hash(fs, leaf, err) == -1) {
-		audit_fail(a, "malformed", "GET /v1/diff?%s: its \"from\" is not "
-		    "the summary of snapshot %llu", query,
+		audit_fail(a, "malformed", "GET /v1/diff?%s: its \"from\" is "
+		    "not the summary of snapshot %llu", query,
 		    (unsigned long long)from);
 		goto done;
 	}
 	if ((rc = audit_included(a, from, leaf, NULL, err)) != 0) {
 		if (rc == -1)
-			audit_fail(a, "inconsistent-log", "GET /v1/diff?%s: its "
-			    "\"from\" is not the logged summary of snapshot "
-			    "%llu: %s", query, (unsigned long long)from, err);
+			audit_fail(a, "inconsistent-log", "GET /v1/diff?%s: "
+			    "its \"from\" is not the logged summary of "
+			    "snapshot %llu: %s", query,
+			    (unsigned long long)from, err);
 		goto done;
 	}
 	json_object_set_new(c, "added", json_incref(json_object_get(j,
@@ -995,7 +1003,8 @@ audit_witness(struct audit *a, char *vkey, char *err)
 {
 	const struct audit_opts	*o = a->a_opts;
 	struct keys		*k;
-	char			 skey[PATH_MAX], path[PATH_MAX], line[KEYS_VKEY_MAX + 1];
+	char			 skey[PATH_MAX], path[PATH_MAX];
+	char			 line[KEYS_VKEY_MAX + 1];
 	const char		*use = o->ao_witness;
 
 	if (use == NULL) {
@@ -1037,7 +1046,8 @@ audit_cosign(struct audit *a)
 	struct keys_vkey	 vk;
 	struct keys		*k;
 	struct buf		 b;
-	char			 vkey[KEYS_VKEY_MAX], err[ERR_MAX], dir[PATH_MAX];
+	char			 vkey[KEYS_VKEY_MAX], err[ERR_MAX];
+	char			 dir[PATH_MAX];
 	char			 path[PATH_MAX], *back = NULL;
 	uint64_t		 now = (uint64_t)time(NULL), t;
 	size_t			 len, tl;

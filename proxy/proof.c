@@ -100,8 +100,8 @@ uint8_t
 	json_array_foreach(arr, i, v) {
 		if (!json_is_string(v) ||
 		    merkle_hash_decode(json_string_value(v), p[i], why) == -1) {
-			err_set(err, "proof hash %zu: %s", i, json_is_string(v) ?
-			    why : "not a string");
+			err_set(err, "proof hash %zu: %s", i,
+			    json_is_string(v) ? why : "not a string");
 			free(p);
 			return NULL;
 		}
@@ -329,9 +329,10 @@ proof_check(const json_t *proof, const json_t *summary, const json_t *record,
 	if (proof_uint_member(e, "index", &index, why) == -1 ||
 	    proof_leaf_hash(record, leaf, why) == -1 ||
 	    proof_inclusion(e, index, count, leaf, res->pr_root, why) == -1) {
-		err_set(err, "record: %s is not proven in snapshot %llu's record "
-		    "tree of %llu: %s", id, (unsigned long long)res->pr_seq,
-		    (unsigned long long)count, why);
+		err_set(err, "record: %s is not proven in snapshot %llu's "
+		    "record tree of %llu: %s", id,
+		    (unsigned long long)res->pr_seq, (unsigned long long)count,
+		    why);
 		return -1;
 	}
 	res->pr_index = index;
@@ -548,7 +549,8 @@ proof_bundle(struct store *st, uint64_t seq, uint64_t size, const char *id,
 	struct store_rec	*recs = NULL;
 	const char		*ids[1] = { id };
 	const char		*d = NULL;
-	char			 why[ERR_MAX], at[POLICY_PATH_MAX], *ds = NULL;
+	char			 why[ERR_MAX], at[POLICY_PATH_MAX];
+	char			*ds = NULL;
 	json_t			*proof, *bundle = NULL, *record = NULL;
 	json_t			*summary = NULL, *list = NULL, *arr;
 	size_t			 nrecs = 0, i;
@@ -642,7 +644,8 @@ proof_bundle_check(const json_t *bundle, const struct keys_vkey *vk,
 		return -1;
 	}
 	if (strcmp(at, field) != 0) {
-		err_set(err, "disclosure: it opens field %s, not %s", at, field);
+		err_set(err, "disclosure: it opens field %s, not %s", at,
+		    field);
 		json_decref(arr);
 		return -1;
 	}

@@ -559,8 +559,9 @@ verify_trusted(const char *path, const struct keys_vkey *vk,
 		    (unsigned long long)cp.nc_size);
 	else if (!crypto_memeq(cp.nc_root, res->pr_cp.nc_root,
 	    MERKLE_HASH_LEN))
-		printf("invalid: the trusted checkpoint of size %llu has another "
-		    "root than the bundle's: two histories under one key\n",
+		printf("invalid: the trusted checkpoint of size %llu has "
+		    "another root than the bundle's: two histories under one "
+		    "key\n",
 		    (unsigned long long)cp.nc_size);
 	else {
 		printf("valid: that checkpoint is the trusted one, %s\n", path);
@@ -823,8 +824,8 @@ print_audit(const json_t *r)
 	default:
 		printf("FAILED:");
 		json_array_foreach(json_object_get(r, "failures"), i, v) {
-			printf("%s %s", sep, json_string_value(json_object_get(v,
-			    "failure")));
+			printf("%s %s", sep, json_string_value(
+			    json_object_get(v, "failure")));
 			sep = ",";
 		}
 		printf("\n");

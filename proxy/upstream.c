@@ -719,7 +719,8 @@ upstream_fetch(const char *url, const char *bearer, const char *cafile,
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)UPSTREAM_CONNECT_TIMEOUT);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+	    (long)UPSTREAM_CONNECT_TIMEOUT);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)UPSTREAM_FETCH_TIMEOUT);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, upstream_fetch_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, &c);
