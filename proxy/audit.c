@@ -49,6 +49,7 @@
 #define AUDIT_WITNESS_PREFIX	"sightline-audit/"
 #define AUDIT_ORIGIN_DIR_MAX	200	/* an escaped origin, as a name */
 #define AUDIT_QUERY_MAX		128
+#define AUDIT_DETAIL_MAX	1024	/* one line of the report */
 
 struct audit {
 	const struct audit_opts	*a_opts;
@@ -79,10 +80,14 @@ static void
 audit_vadd(json_t *list, const char *key, const char *name, int ok,
     const char *fmt, va_list ap)
 {
-	char	 detail[1024];
+	char	 detail[AUDIT_DETAIL_MAX], *p;
 	json_t	*o;
 
 	vsnprintf(detail, sizeof(detail), fmt, ap);
+	/* Details quote the server (problem texts, ids): no terminal codes. */
+	for (p = detail; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
 	if ((o = json_pack("{s:s, s:s}", key, name, "detail", detail)) == NULL)
 		return;
 	if (ok >= 0)
@@ -533,6 +538,11 @@ audit_consistency(struct audit *a)
 		return -1;
 	}
 	a->a_has_old = rc == 1;
+	if (a->a_has_old && strcmp(old->nc_origin, cp->nc_origin) != 0) {
+		audit_fail(a, "state", "%s holds a checkpoint of origin \"%s\", "
+		    "not \"%s\"", path, old->nc_origin, cp->nc_origin);
+		return -1;
+	}
 	json_object_set_new(a->a_report, "first_use",
 	    json_boolean(!a->a_has_old));
 	if (!a->a_has_old) {

@@ -751,12 +751,20 @@ done:
 	return rc;
 }
 
+/* A string the server chose, without its control characters. */
+static void
+print_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		putchar((unsigned char)*s < ' ' || *s == 0x7f ? '?' : *s);
+}
+
 /* Up to AUDIT_IDS_SHOWN of a list of ids (or of {"id", "fields"}). */
 static void
 print_ids(const char *what, const json_t *list)
 {
 	const json_t	*v, *f;
-	const char	*id;
+	const char	*id, *name;
 	size_t		 i, j, n = json_array_size(list);
 
 	printf("%zu %s", n, what);
@@ -764,13 +772,13 @@ print_ids(const char *what, const json_t *list)
 		v = json_array_get(list, i);
 		id = json_is_string(v) ? json_string_value(v) :
 		    json_string_value(json_object_get(v, "id"));
-		printf("%s%s", i == 0 ? " (" : ", ", id != NULL ? id : "?");
-		if ((f = json_object_get(v, "fields")) != NULL) {
-			for (j = 0; j < json_array_size(f); j++)
-				printf("%s%s", j == 0 ? ": " : " ",
-				    json_string_value(json_array_get(f, j)) !=
-				    NULL ? json_string_value(json_array_get(f,
-				    j)) : "?");
+		printf("%s", i == 0 ? " (" : ", ");
+		print_safe(id != NULL ? id : "?");
+		f = json_object_get(v, "fields");
+		for (j = 0; j < json_array_size(f); j++) {
+			name = json_string_value(json_array_get(f, j));
+			printf("%s", j == 0 ? ": " : " ");
+			print_safe(name != NULL ? name : "?");
 		}
 	}
 	if (n > AUDIT_IDS_SHOWN)
