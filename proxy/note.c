@@ -36,11 +36,24 @@
 typedef int (*note_check_fn)(const struct keys_vkey *, const char *, size_t,
     const uint8_t *, size_t, void *, char *);
 
-static uint32_t
-note_be32(const uint8_t *p)
+/* The n-byte big-endian number at p; and v written so. */
+static uint64_t
+note_get(const uint8_t *p, size_t n)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	uint64_t	 v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+static void
+note_put(uint8_t *p, uint64_t v, size_t n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
 }
 
 /*
@@ -221,10 +234,7 @@ note_sign(const struct keys *k, const char *text, size_t len, size_t *outlen,
 		    NOTE_MAX);
 		return NULL;
 	}
-	raw[0] = (uint8_t)(k->k_id >> 24);
-	raw[1] = (uint8_t)(k->k_id >> 16);
-	raw[2] = (uint8_t)(k->k_id >> 8);
-	raw[3] = (uint8_t)k->k_id;
+	note_put(raw, k->k_id, 4);
 	if (crypto_ed25519_sign(k->k_sign, text, len, raw + 4) == -1) {
 		err_set(err, "Ed25519 signing failed");
 		return NULL;
@@ -315,7 +325,7 @@ note_walk(const char *note, size_t len, const struct keys_vkey *vk,
 			goto fail;
 		}
 		if (strcmp(name, vk->vk_name) != 0 ||
-		    note_be32(raw) != vk->vk_id)
+		    note_get(raw, 4) != vk->vk_id)
 			continue;
 		if (check(vk, note, *textlen, raw + 4, (size_t)n - 4, arg,
 		    why) == -1) {
@@ -391,8 +401,7 @@ note_check_cosig(const struct keys_vkey *vk, const char *text, size_t len,
     const uint8_t *sig, size_t siglen, void *arg, char *err)
 {
 	struct buf	 b;
-	uint64_t	 t = 0;
-	size_t		 i;
+	uint64_t	 t;
 	int		 ok;
 
 	if (siglen != NOTE_COSIG_LEN) {
@@ -400,9 +409,7 @@ note_check_cosig(const struct keys_vkey *vk, const char *text, size_t len,
 		    siglen);
 		return -1;
 	}
-	for (i = 0; i < 8; i++)
-		t = t << 8 | sig[i];
-	if (t > NOTE_TIME_MAX) {
+	if ((t = note_get(sig, 8)) > NOTE_TIME_MAX) {
 		err_set(err, "the time is 2^63 or more");
 		return -1;
 	}
@@ -439,8 +446,6 @@ note_cosign(const struct keys *k, const char *text, size_t len, uint64_t t,
 	struct buf		 b;
 	uint8_t			 raw[4 + NOTE_COSIG_LEN];
 	char			 b64[B64_LEN(sizeof(raw)) + 1];
-	uint32_t		 id;
-	size_t			 i;
 	int			 rc;
 
 	if (k->k_sign == NULL || !keys_name_valid(k->k_name)) {
@@ -453,11 +458,8 @@ note_cosign(const struct keys *k, const char *text, size_t len, uint64_t t,
 	}
 	if (note_checkpoint_parse(text, len, &cp, err) == -1)
 		return -1;
-	id = keys_id_type(k->k_name, NOTE_SIGTYPE_COSIG, k->k_pub);
-	for (i = 0; i < 4; i++)
-		raw[i] = (uint8_t)(id >> (24 - 8 * i));
-	for (i = 0; i < 8; i++)
-		raw[4 + i] = (uint8_t)(t >> (56 - 8 * i));
+	note_put(raw, keys_id_type(k->k_name, NOTE_SIGTYPE_COSIG, k->k_pub), 4);
+	note_put(raw + 4, t, 8);
 	buf_init(&b);
 	note_cosig_message(&b, t, text, len);
 	rc = b.b_oom ? -1 : crypto_ed25519_sign(k->k_sign, b.b_data, b.b_len,

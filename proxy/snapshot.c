@@ -45,6 +45,8 @@ struct snapshot_round {
 
 static struct {
 	struct store		*sr_store;
+	struct keys		*sr_keys;	/* a reference: the store borrows
+						   them past any reload */
 	struct event		*sr_timer;
 	double			 sr_interval;
 	int			 sr_keep_days;
@@ -340,6 +342,7 @@ snapshot_disclose(void *arg, size_t i, char **out, char *err)
 	json_t				*served = NULL, *c;
 	const char			*path, *name;
 	char				*d, digest[COMMIT_DIGEST_MAX];
+	char				 where[POLICY_PATH_MAX];
 	size_t				 k;
 	int				 rc = -1;
 
@@ -370,7 +373,8 @@ snapshot_disclose(void *arg, size_t i, char **out, char *err)
 			err_prefix(err, "record %s: ", ir->ir_id);
 			goto done;
 		}
-		if (commit_find(served, digest, NULL, 0) == NULL) {
+		where[0] = '\0';
+		if (commit_find(served, digest, where, sizeof(where)) == NULL) {
 			free(d);
 			err_set(err, "record %s: the disclosure of %s opens no "
 			    "digest of the record", ir->ir_id, path);
@@ -738,8 +742,9 @@ snapshot_open(struct event_base *base, const struct conf *cf, char *err)
 		    "snapshots.origin");
 		return -1;
 	}
-	if ((the_snap.sr_store = store_open(cf->cf_state, cf->cf_keys, origin,
-	    0, err)) == NULL)
+	the_snap.sr_keys = keys_ref(cf->cf_keys);
+	if ((the_snap.sr_store = store_open(cf->cf_state, the_snap.sr_keys,
+	    origin, 0, err)) == NULL)
 		return -1;
 	if ((the_snap.sr_timer = evtimer_new(base, snapshot_tick, NULL)) ==
 	    NULL) {
@@ -859,4 +864,6 @@ snapshot_close(void)
 	the_snap.sr_state = NULL;
 	store_close(the_snap.sr_store);
 	the_snap.sr_store = NULL;
+	keys_free(the_snap.sr_keys);
+	the_snap.sr_keys = NULL;
 }

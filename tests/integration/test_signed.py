@@ -12,6 +12,7 @@ prints them, and checked by:
 Then saved answers are tampered with, and the tool must say what failed.
 """
 import json
+import re
 import os
 import subprocess
 import sys
@@ -134,8 +135,8 @@ def test_key(env):
 
 def test_sources(env):
     h = dict((k.lower(), v) for k, v in env.get("/v1/vps").headers)
-    t.ok(h.get("sightline-inventory", "").startswith("pve="),
-         "a /v1 answer names the pve inventory it came from",
+    t.ok(re.fullmatch(r"snapshot=\d+", h.get("sightline-inventory", "")),
+         "a /v1 answer names the snapshot it came from",
          h.get("sightline-inventory"))
     h = dict((k.lower(), v) for k, v in env.get(
         "/api2/json/nodes").headers)

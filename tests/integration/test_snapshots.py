@@ -20,12 +20,20 @@ import random
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import Tap, Env, wait_for, KEY_NAME  # noqa: E402
-from npm import canonicalize  # noqa: E402
+from npm import canonicalize as npm_canonicalize  # noqa: E402
 import tlog  # noqa: E402
 
 t = Tap()
 ORIGIN = "sightline/" + KEY_NAME
 PANEL = {"min_refresh_interval": 0}
+
+
+def canonicalize(docs):
+    """The RFC 8785 bytes of each document, by the npm package."""
+    out, why = npm_canonicalize(docs)
+    if out is None:
+        raise RuntimeError(why)
+    return out
 
 
 def fetch(env, path, want=200):
@@ -44,7 +52,7 @@ def checkpoint(env):
 def record_root(records):
     """The root of a snapshot's records, from their canonical bytes."""
     canon = canonicalize(records)
-    return tlog.root([tlog.leaf_hash(c.encode()) for c in canon])
+    return tlog.root([tlog.leaf_hash(c) for c in canon])
 
 
 def fresh(env):
@@ -81,7 +89,7 @@ def test_checkpoint_and_snapshot(env):
     t.ok("inventory" in doc and doc["inventory"]["snapshot_error"] is None,
          "the current snapshot comes with the live inventory")
     one = fetch(env, "/v1/snapshots/%d" % s["seq"]).json()
-    leaf = tlog.leaf_hash(canonicalize([one["snapshot"]])[0].encode())
+    leaf = tlog.leaf_hash(canonicalize([one["snapshot"]])[0])
     t.eq(one["leaf_hash"], tlog.b64(leaf),
          "the log leaf is SHA-256(0x00 || JCS(summary))")
     t.eq(one["snapshot"], s, "/v1/snapshots/{seq} gives the same summary")
@@ -146,13 +154,13 @@ def verify_proof(env, doc, desc):
     recs = doc.get("records") or [doc["record"]]
     ok = tlog.verify_note(p["checkpoint"], env.vkey)
     _, size, root = tlog.parse_checkpoint(tlog.split_note(p["checkpoint"])[0])
-    leaf = tlog.leaf_hash(canonicalize([snap])[0].encode())
+    leaf = tlog.leaf_hash(canonicalize([snap])[0])
     ok = ok and p["log"]["seq"] == snap["seq"] and p["log"]["size"] == size
     ok = ok and tlog.verify_inclusion(snap["seq"], size, leaf,
                                       [tlog.unb64(h) for h in
                                        p["log"]["proof"]], root)
     for rec, rp in zip(recs, p["records"]):
-        lh = tlog.leaf_hash(canonicalize([rec])[0].encode())
+        lh = tlog.leaf_hash(canonicalize([rec])[0])
         ok = ok and rp["id"] == rec["id"] and tlog.verify_inclusion(
             rp["index"], snap["records"], lh,
             [tlog.unb64(h) for h in rp["proof"]], tlog.unb64(snap["root"]))
@@ -176,7 +184,7 @@ def test_proofs(env):
          "proof must be 1 or 0")
     inc = fetch(env, "/v1/proof/inclusion?seq=1&id=pve%2F100").json()
     rec = fetch(env, "/v1/vps/pve%2F100?at=1").json()["record"]
-    lh = tlog.leaf_hash(canonicalize([rec])[0].encode())
+    lh = tlog.leaf_hash(canonicalize([rec])[0])
     t.ok(inc["record"]["leaf_hash"] == tlog.b64(lh) and
          tlog.verify_inclusion(inc["record"]["index"], inc["record"]["count"],
                                lh, [tlog.unb64(h) for h in
@@ -305,7 +313,7 @@ def test_tampered(env):
     summary = json.loads(bytes(row[1]))
     summary["records"] += 1
     db.execute("UPDATE snapshot SET summary = ? WHERE seq = ?",
-               (canonicalize([summary])[0].encode(), row[0]))
+               (canonicalize([summary])[0], row[0]))
     db.commit()
     db.close()
     env.daemon_err = open(env.path("sightlined.err"), "w")
@@ -316,6 +324,36 @@ def test_tampered(env):
     t.eq(p.returncode, 1, "sightlined refuses to start on a rewritten "
          "summary", p.stderr)
     t.contains(p.stderr, "refusing to serve", "and says so")
+
+
+def test_reload(env):
+    """A reload snapshots at once (the view may have changed); the log's
+    origin cannot change on reload."""
+    from harness import POLICY
+    seq = fetch(env, "/v1/vps").json()["snapshot"]["seq"]
+    policy = env.path("policy.lua")
+    with open(POLICY) as src, open(policy, "w") as dst:
+        dst.write(src.read() + "\n-- edited\n")
+    cf = env.config(panel=dict(PANEL, policy=policy))
+    env.write_config(cf)
+    env.signal(signal.SIGHUP)
+    wait_for(lambda: fetch(env, "/v1/vps").json()["snapshot"]["seq"] > seq,
+             10)
+    s = fetch(env, "/v1/vps").json()["snapshot"]
+    t.ok(s["seq"] > seq, "a reload takes a snapshot at once", s["seq"])
+    import hashlib
+    t.eq(s["panels"][0]["policy_sha256"],
+         hashlib.sha256(open(policy, "rb").read()).hexdigest(),
+         "and its leaf names the new policy's digest")
+    cf["snapshots"] = dict(cf["snapshots"], origin="example.net/other")
+    env.write_config(cf)
+    env.signal(signal.SIGHUP)
+    t.ok(wait_for(lambda: "cannot change on reload" in env.log_text(), 10),
+         "a reload that changes the origin is refused, and says why")
+    t.eq(checkpoint(env)[1], ORIGIN, "the origin stays")
+    del cf["snapshots"]["origin"]
+    env.write_config(cf)
+    env.new_config = False      # the same log goes on
 
 
 def test_go(env):
@@ -335,7 +373,7 @@ def test_go(env):
         one = fetch(env, "/v1/snapshots/%d" % seq).json()
         doc["inclusion"].append({"index": seq,
                                  "leaf": tlog.b64(canonicalize(
-                                     [one["snapshot"]])[0].encode()),
+                                     [one["snapshot"]])[0]),
                                  "proof": one["inclusion"]["proof"]})
     for m in range(1, size):
         c = fetch(env, "/v1/proof/consistency?from=%d&to=%d" %
@@ -356,6 +394,7 @@ def test_go(env):
 with Env("snapshots") as env:
     env.start(panel=PANEL)
     for fn in (test_checkpoint_and_snapshot, test_history, test_proofs,
-               test_diff, test_failure, test_go, test_kill9, test_tampered):
+               test_diff, test_failure, test_reload, test_go, test_kill9,
+               test_tampered):
         t.run(fn, env)
 t.done()

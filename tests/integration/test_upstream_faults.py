@@ -182,7 +182,7 @@ def test_inventory_faults(env):
     env.fault("500", "/cluster/resources$", count=1)
     p = problem(get(env, "/v1/vps?fresh=1"), 502,
                 ["refresh of panel pve failed", "the panel answered 500",
-                 "last good inventory"],
+                 "last snapshot is served"],
                 "a refresh the panel answers 500")
     t.eq(p.get("type"), "urn:sightline:problem:refresh-failed",
          "type refresh-failed")

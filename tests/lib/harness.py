@@ -359,7 +359,12 @@ class Env:
         return cf
 
     def write_config(self, cf, path=None):
+        """Write cf as Lua. The next start_daemon() is a new world: it
+        begins with an empty state directory (a snapshot kept from
+        before would be served at once), while a daemon restarted on
+        the same configuration keeps its log."""
         path = path or self.conf_path
+        self.new_config = True
         with open(path, "w") as f:
             f.write("-- written by tests/lib/harness.py\n")
             for k, v in cf.items():
@@ -376,6 +381,9 @@ class Env:
         self.start_daemon(wait_inventory=wait_inventory)
 
     def start_daemon(self, wait_inventory=True):
+        if getattr(self, "new_config", False):
+            shutil.rmtree(self.path("state"), ignore_errors=True)
+            self.new_config = False
         self.daemon_err = open(self.path("sightlined.err"), "a")
         self.daemon = subprocess.Popen(
             [SIGHTLINED, "-f", self.conf_path],

@@ -750,8 +750,9 @@ test_checkpoint_syntax(void)
 
 /*
  * The tlog-proof file: its checkpoint verifies and is cosigned, its leaf
- * hash and proof hashes are the vectors'. (The inclusion proof itself is
- * checked against the checkpoint by Go's tlog in test_tlog_go.py.)
+ * hash and proof hashes are the vectors', and the proof holds against the
+ * checkpoint's root (merkle.c; Go's tlog checks it in test_tlog_go.py).
+ * Then the witness request's consistency proof from size 6 to size 8.
  */
 static void
 test_tlog_proof(void)
@@ -763,8 +764,10 @@ test_tlog_proof(void)
 	struct keys_vkey	 vk_log, vk_wit;
 	struct note_checkpoint	 cp;
 	uint8_t			 h[MERKLE_HASH_LEN], want[MERKLE_HASH_LEN];
+	uint8_t			 proof[MERKLE_PROOF_MAX][MERKLE_HASH_LEN];
 	uint8_t			 leaf[1 + 4];
-	char			 err[ERR_MAX], *file, *p, *nl;
+	struct note_checkpoint	 old;
+	char			 err[ERR_MAX], *file, *p, *nl, *body;
 	size_t			 len, tl, i, n = 0;
 	uint64_t		 t;
 
@@ -777,9 +780,10 @@ test_tlog_proof(void)
 	json_array_foreach(json_object_get(tp, "inclusion_proof_hex"), i, e) {
 		nl = strchr(p, '\n');
 		hex_decode(json_string_value(e), want, sizeof(want), 0);
-		tap_ok(nl != NULL && b64_decode(p, (size_t)(nl - p), B64_STD, h,
-		    sizeof(h)) == MERKLE_HASH_LEN && memcmp(h, want,
-		    sizeof(h)) == 0, "... proof hash %zu", i);
+		tap_ok(nl != NULL && n < MERKLE_PROOF_MAX && b64_decode(p,
+		    (size_t)(nl - p), B64_STD, proof[n], MERKLE_HASH_LEN) ==
+		    MERKLE_HASH_LEN && memcmp(proof[n], want, MERKLE_HASH_LEN) ==
+		    0, "... proof hash %zu", i);
 		p = nl + 1;
 		n++;
 	}
@@ -799,6 +803,40 @@ test_tlog_proof(void)
 	hex_decode(jstr(tp, "leaf_hash_hex"), want, sizeof(want), 0);
 	tap_ok(memcmp(h, want, sizeof(h)) == 0, "... leaf 5's hash is "
 	    "SHA-256(0x00 || 40414243)");
+	tap_int(merkle_verify_inclusion(5, cp.nc_size, h, (const uint8_t
+	    (*)[MERKLE_HASH_LEN])proof, n, cp.nc_root, err), 0, "... and "
+	    "the inclusion proof holds against the checkpoint's root");
+	tap_int(merkle_verify_inclusion(4, cp.nc_size, h, (const uint8_t
+	    (*)[MERKLE_HASH_LEN])proof, n, cp.nc_root, err), -1, "... not as "
+	    "leaf 4");
+	free(file);
+
+	/* "old 6", three hashes, a blank line, the size-8 checkpoint. */
+	body = slurp("tlog-checkpoint/selfgen-add-checkpoint-old6-size8.body",
+	    &len);
+	file = slurp("tlog-checkpoint/selfgen-test-log-size6.checkpoint", &tl);
+	tap_ok(note_verify(file, tl, &vk_log, &tl, err) == 0 &&
+	    note_checkpoint_parse(file, tl, &old, err) == 0 && old.nc_size == 6,
+	    "witness request: the size-6 checkpoint");
+	tap_ok(strncmp(body, "old 6\n", 6) == 0, "... old 6");
+	for (p = body + 6, n = 0; *p != '\n' && n < MERKLE_PROOF_MAX;
+	    p = nl + 1, n++)
+		if ((nl = strchr(p, '\n')) == NULL || b64_decode(p,
+		    (size_t)(nl - p), B64_STD, proof[n], MERKLE_HASH_LEN) !=
+		    MERKLE_HASH_LEN)
+			break;
+	len -= (size_t)(p + 1 - body);
+	tap_ok(n == 3 && *p == '\n' && note_verify(p + 1, len, &vk_log, &tl,
+	    err) == 0 && note_checkpoint_parse(p + 1, tl, &cp, err) == 0 &&
+	    cp.nc_size == 8, "... a 3-hash proof and the size-8 checkpoint");
+	tap_int(merkle_verify_consistency(old.nc_size, cp.nc_size, old.nc_root,
+	    cp.nc_root, (const uint8_t (*)[MERKLE_HASH_LEN])proof, n, err), 0,
+	    "... the consistency proof holds between the two roots");
+	cp.nc_root[0] ^= 1;
+	tap_int(merkle_verify_consistency(old.nc_size, cp.nc_size, old.nc_root,
+	    cp.nc_root, (const uint8_t (*)[MERKLE_HASH_LEN])proof, n, err), -1,
+	    "... and not with another root");
+	free(body);
 	free(file);
 	keys_vkey_clear(&vk_log);
 	keys_vkey_clear(&vk_wit);
