@@ -260,22 +260,14 @@ commit_lookup(const json_t *doc, const char *path, char *name, size_t len,
 
 /*
  * Find digest in any "_sd" array of doc. Returns the object holding it
- * (borrowed) and writes its path into where, or NULL. where may be NULL
- * for a caller that needs only the object.
+ * (borrowed) and writes its path into where, or NULL.
  */
 const json_t *
 commit_find(const json_t *doc, const char *digest, char *where, size_t len)
 {
 	const json_t	*sd, *v, *found;
 	const char	*k;
-	char		 scratch[POLICY_PATH_MAX];
-	size_t		 i, n;
-
-	if (where == NULL) {
-		scratch[0] = '\0';
-		return commit_find(doc, digest, scratch, sizeof(scratch));
-	}
-	n = strlen(where);
+	size_t		 i, n = strlen(where);
 
 	if (json_is_object(doc)) {
 		sd = json_object_get(doc, "_sd");
