@@ -418,8 +418,7 @@ audit_read_kept(const struct audit *a, const char *path,
  * Has this key signed checkpoints of another origin that this state
  * directory followed? A second log under the same key would let a
  * reseller start history afresh, and trust on first use must not
- * welcome it. Returns the other origin's directory name in other, 1 if
- * there is one, 0 if not.
+ * welcome it. Returns 1 and that origin in other, or 0.
  */
 static int
 audit_other_origin(const struct audit *a, const char *mine, char *other,
@@ -979,16 +978,18 @@ audit_witness_generate(const char *state, const char *skey, char *err)
 		err_set(err, "%s: path too long", state);
 		return -1;
 	}
-	if (mkdir(tmp, 0700) == -1) {
-		err_set(err, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if (keys_generate(name, tmp, vkey, err) == -1)
-		goto done;
+	/* The file names keys_generate() gives. */
 	strlcpy(base, name, sizeof(base));
 	for (c = base; *c != '\0'; c++)
 		if (*c == '/')
 			*c = '_';
+	if (mkdir(tmp, 0700) == -1) {
+		err_set(err, "%s: %s%s", tmp, strerror(errno), errno == EEXIST ?
+		    " (left by an interrupted run: remove it)" : "");
+		return -1;
+	}
+	if (keys_generate(name, tmp, vkey, err) == -1)
+		goto done;
 	snprintf(p, sizeof(p), "%s/%s.skey", tmp, base);
 	if (rename(p, skey) == -1) {
 		err_set(err, "%s: %s", skey, strerror(errno));
@@ -1079,10 +1080,11 @@ audit_cosign(struct audit *a)
 	if ((back = file_read(path, NOTE_MAX, &len, err)) == NULL ||
 	    keys_vkey_parse(vkey, &vk, err) == -1)
 		goto fail;
-	if (note_cosig_verify(back, len, &vk, &t, err) == -1 || t != now ||
-	    note_verify(back, len, a->a_opts->ao_key, &tl, err) == -1) {
-		if (t != now)
-			err_set(err, "the cosignature's time is not ours");
+	if (note_cosig_verify(back, len, &vk, &t, err) == -1 ||
+	    note_verify(back, len, a->a_opts->ao_key, &tl, err) == -1)
+		goto fail;
+	if (t != now) {
+		err_set(err, "the cosignature's time is not ours");
 		goto fail;
 	}
 	json_object_set_new(a->a_report, "cosignature", json_pack("{s:s, s:s, "
