@@ -176,6 +176,23 @@ def test_audits(env):
          os.path.exists(doc["cosignature"]["file"]),
          "--json: the cosignature's file and witness key", doc["cosignature"])
 
+    # A witness key of one's own: cosignatures under its type-0x04 key.
+    r = run([SIGHTLINE, "keygen", "--name", "noc.hoster.example/witness",
+             "--out", env.dir])
+    wname, _, _, wpub = tlog.parse_vkey(r.stdout.strip())
+    wvkey2 = "%s+%s+%s" % (wname, tlog.key_id(wname, 4, wpub).hex(),
+                           tlog.b64(b"\x04" + wpub))
+    st2 = env.path("audit-own-witness")
+    r = audit(env, st2, "--witness-key",
+              env.path("noc.hoster.example_witness.skey"))
+    t.eq(r.returncode, 0, "--witness-key: exit 0", r.stdout)
+    note = open(os.path.join(st2, ORIGIN_DIR, "cosigned", "%d.checkpoint"
+                             % (last + 1))).read()
+    t.ok(tlog.verify_cosignature(note, wvkey2) > 0,
+         "the cosignature is by that key, as type 0x04")
+    t.ok(not os.path.exists(os.path.join(st2, "witness.skey")),
+         "and no witness key is made in the state directory")
+
     # The deployment key decides: another key fails, and nothing is kept.
     r = run([SIGHTLINE, "keygen", "--name", "someone.else/log", "--out",
              env.dir])
