@@ -766,6 +766,19 @@ test_refusals(void)
 		st = store_open(missing, NULL, NULL, STORE_READONLY, err);
 		tap_ok(st == NULL, "a reader of a missing state is refused: %s",
 		    err);
+		/* A writer killed before its first transaction left this. */
+		path_in(missing, sizeof(missing), "empty", NULL);
+		mkdir(missing, 0700);
+		path_in(missing, sizeof(missing), "empty", STORE_FILE);
+		tap_write_file(missing, "", 0, 0600);
+		path_in(missing, sizeof(missing), "empty", NULL);
+		st = store_open(missing, NULL, NULL, STORE_READONLY, err);
+		tap_ok(st == NULL && strstr(err, "not a sightline state") !=
+		    NULL, "a reader of an empty file is refused: %s", err);
+		st = store_open(missing, keys, ORIGIN, 0, err);
+		tap_ok(st != NULL && store_size(st) == 0,
+		    "a writer makes a new state of it");
+		store_close(st);
 	}
 	models_free();
 }
@@ -974,10 +987,17 @@ test_crash(void)
 			crash_child(dir, fds[1]);
 		}
 		close(fds[1]);
-		/* The first round lets the child create the state. */
+		/*
+		 * Odd rounds kill at any moment, opening included; even ones
+		 * once the child has appended, so that every other kill
+		 * falls among appends however slow the machine is.
+		 */
+		reported = before;
+		if (round % 2 == 0 &&
+		    read(fds[0], &seq, sizeof(seq)) == sizeof(seq))
+			reported = seq + 1;
 		ts.tv_sec = 0;
-		ts.tv_nsec = (long)(random() % (CRASH_DELAY_MS + 1)) *
-		    1000000L + (round == 0 ? 100000000L : 0);
+		ts.tv_nsec = (long)(random() % (CRASH_DELAY_MS + 1)) * 1000000L;
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
 		if (waitpid(pid, &status, 0) == -1)
@@ -987,7 +1007,6 @@ test_crash(void)
 		else
 			tap_diag("round %d: the child exited with %d", round,
 			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		reported = before;
 		while ((r = read(fds[0], &seq, sizeof(seq))) == sizeof(seq))
 			reported = seq + 1;
 		close(fds[0]);
@@ -1016,8 +1035,8 @@ test_crash(void)
 	    "opens and verifies each time, with every snapshot reported and "
 	    "each as appended (%llu snapshots)", round, killed,
 	    (unsigned long long)checked);
-	tap_ok(checked > (uint64_t)CRASH_ROUNDS,
-	    "... more snapshots than rounds were appended (%llu)",
+	tap_ok(checked >= (uint64_t)CRASH_ROUNDS / 2,
+	    "... at least one snapshot in every other round (%llu)",
 	    (unsigned long long)checked);
 	if ((st = store_open(dir, keys, ORIGIN, 0, err)) == NULL)
 		bail("store_open", err);
