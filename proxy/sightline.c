@@ -5,12 +5,18 @@
  *   sightline keygen --name NAME [--out DIR]
  *   sightline token [-H]
  *   sightline verify-response --key VKEY [FILE]
+ *   sightline audit URL --key VKEY --state DIR [--token-file F]
+ *       [--cafile F] [--json] [--witness-key SKEY] [--max-age SECONDS]
  *   sightline disclose --record FILE.json --field PATH --secret FILE
+ *   sightline disclose --state DIR --seq N --id ID --field PATH [--size M]
  *   sightline verify-disclosure --record REDACTED.json --disclosure D
  *       [--field PATH]
+ *   sightline verify-disclosure --bundle FILE --key VKEY
+ *       [--checkpoint TRUSTED]
  *
  * Each command parses its options and prints; the work is done by the
- * modules (keys.c, sign.c, commit.c), which the daemon shares.
+ * modules (keys.c, sign.c, commit.c, audit.c, proof.c), which the daemon
+ * shares.
  */
 #include "config.h"
 
@@ -36,10 +42,18 @@ usage(void)
 	    "       sightline keygen --name NAME [--out DIR]\n"
 	    "       sightline token [-H]\n"
 	    "       sightline verify-response --key VKEY [FILE]\n"
+	    "       sightline audit URL --key VKEY --state DIR "
+	    "[--token-file FILE] [--cafile FILE]\n"
+	    "                 [--json] [--witness-key SKEY] "
+	    "[--max-age SECONDS]\n"
 	    "       sightline disclose --record FILE.json --field PATH "
 	    "--secret FILE [--context CTX]\n"
+	    "       sightline disclose --state DIR --seq N --id ID "
+	    "--field PATH [--size M]\n"
 	    "       sightline verify-disclosure --record FILE.json "
 	    "--disclosure D [--field PATH]\n"
+	    "       sightline verify-disclosure --bundle FILE --key VKEY "
+	    "[--checkpoint FILE]\n"
 	    "       sightline version\n");
 	exit(2);
 }
@@ -346,6 +360,51 @@ load_json_file(const char *path)
 }
 
 /*
+ * disclose --state (the reseller): a committed field of a record of any
+ * stored snapshot, opened, as a bundle that proves it against a signed
+ * checkpoint (the latest, or the one of --size). Read-only: the daemon
+ * may be running. Exit 0, or 1 with the reason.
+ */
+static int
+disclose_history(const char *dir, const char *seqarg, const char *sizearg,
+    const char *id, const char *field)
+{
+	struct store	*st;
+	const char	*errstr;
+	char		 err[ERR_MAX];
+	long long	 seq, size = 0;
+	json_t		*b;
+
+	seq = strtonum(seqarg, 0, LLONG_MAX, &errstr);
+	if (errstr != NULL) {
+		fprintf(stderr, "sightline: --seq %s: %s\n", seqarg, errstr);
+		return 1;
+	}
+	if (sizearg != NULL) {
+		size = strtonum(sizearg, 1, LLONG_MAX, &errstr);
+		if (errstr != NULL) {
+			fprintf(stderr, "sightline: --size %s: %s\n", sizearg,
+			    errstr);
+			return 1;
+		}
+	}
+	if ((st = store_open(dir, NULL, NULL, STORE_READONLY, err)) == NULL) {
+		fprintf(stderr, "sightline: %s\n", err);
+		return 1;
+	}
+	b = proof_bundle(st, (uint64_t)seq, (uint64_t)size, id, field, err);
+	store_close(st);
+	if (b == NULL) {
+		fprintf(stderr, "sightline: %s\n", err);
+		return 1;
+	}
+	json_dumpf(b, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("\n");
+	json_decref(b);
+	return 0;
+}
+
+/*
  * disclose (the reseller): the disclosure of one committed field of a
  * raw record, rebuilt from the record and the secret, since salts are
  * derived. Prints the disclosure; the digest it must match goes to
@@ -359,9 +418,14 @@ cmd_disclose(int argc, char *argv[])
 		{ "field", required_argument, NULL, 'f' },
 		{ "secret", required_argument, NULL, 's' },
 		{ "context", required_argument, NULL, 'c' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "seq", required_argument, NULL, 'q' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "size", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*rec = NULL, *field = NULL, *secret = NULL, *ctx = NULL;
+	const char	*state = NULL, *seq = NULL, *id = NULL, *size = NULL;
 	char		 err[ERR_MAX], name[COMMIT_NAME_MAX];
 	char		 digest[COMMIT_DIGEST_MAX], *disc;
 	struct keys	*k;
@@ -383,11 +447,31 @@ cmd_disclose(int argc, char *argv[])
 		case 'c':
 			ctx = optarg;
 			break;
+		case 'S':
+			state = optarg;
+			break;
+		case 'q':
+			seq = optarg;
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'z':
+			size = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc || rec == NULL || field == NULL || secret == NULL)
+	if (state != NULL) {
+		if (optind != argc || seq == NULL || id == NULL ||
+		    field == NULL || rec != NULL || secret != NULL ||
+		    ctx != NULL)
+			usage();
+		return disclose_history(state, seq, size, id, field);
+	}
+	if (optind != argc || rec == NULL || field == NULL || secret == NULL ||
+	    seq != NULL || id != NULL || size != NULL)
 		usage();
 	if ((k = keys_load(NULL, secret, err)) == NULL) {
 		fprintf(stderr, "sightline: %s\n", err);
@@ -438,6 +522,120 @@ path_matches(const char *where, const char *want, const json_t *obj)
 }
 
 /*
+ * Is the checkpoint the bundle's proof ends in the one the verifier
+ * trusts (a file: a checkpoint it audited, cosigned or not)? Prints the
+ * answer; returns 0 if it is, 1 if not, 2 if the file is unusable.
+ */
+static int
+verify_trusted(const char *path, const struct keys_vkey *vk,
+    const struct proof_result *res)
+{
+	struct note_checkpoint	 cp;
+	char			 err[ERR_MAX], *note;
+	size_t			 len, tl;
+	int			 rc = 2;
+
+	if ((note = file_read(path, NOTE_MAX, &len, err)) == NULL) {
+		fprintf(stderr, "sightline: %s\n", err);
+		return 2;
+	}
+	if (note_verify(note, len, vk, &tl, err) == -1 ||
+	    note_checkpoint_parse(note, tl, &cp, err) == -1) {
+		fprintf(stderr, "sightline: %s: %s\n", path, err);
+		goto done;
+	}
+	rc = 1;
+	if (strcmp(cp.nc_origin, res->pr_cp.nc_origin) != 0)
+		printf("invalid: the trusted checkpoint is of origin \"%s\", "
+		    "the bundle's of \"%s\"\n", cp.nc_origin,
+		    res->pr_cp.nc_origin);
+	else if (cp.nc_size != res->pr_cp.nc_size)
+		printf("not proven: the bundle's checkpoint is of size %llu, "
+		    "the trusted one of size %llu; without a consistency proof "
+		    "between them this tool does not tie one to the other "
+		    "(ask for a bundle made with --size %llu)\n",
+		    (unsigned long long)res->pr_cp.nc_size,
+		    (unsigned long long)cp.nc_size,
+		    (unsigned long long)cp.nc_size);
+	else if (!crypto_memeq(cp.nc_root, res->pr_cp.nc_root,
+	    MERKLE_HASH_LEN))
+		printf("invalid: the trusted checkpoint of size %llu has "
+		    "another root than the bundle's: two histories under one "
+		    "key\n",
+		    (unsigned long long)cp.nc_size);
+	else {
+		printf("valid: that checkpoint is the trusted one, %s\n", path);
+		rc = 0;
+	}
+done:
+	free(note);
+	return rc;
+}
+
+/*
+ * verify-disclosure --bundle (anyone): a field of a past snapshot,
+ * proven from the disclosure up to a signed checkpoint. Exit 0 if it
+ * verifies, 1 if not (or not against the trusted checkpoint), 2 on bad
+ * input.
+ */
+static int
+verify_bundle(const char *path, const char *keyarg, const char *trusted)
+{
+	struct proof_result	 res;
+	struct keys_vkey	 vk;
+	char			 err[ERR_MAX], digest[COMMIT_DIGEST_MAX];
+	char			 root[B64_LEN(MERKLE_HASH_LEN) + 1], *value;
+	const char		*d, *id;
+	json_t			*b, *opened = NULL;
+	int			 rc = 1;
+
+	if ((b = load_json_file(path)) == NULL)
+		return 2;
+	if (load_vkey(keyarg, &vk) == -1) {
+		json_decref(b);
+		return 2;
+	}
+	if (proof_bundle_check(b, &vk, &res, &opened, err) == -1) {
+		printf("invalid: %s\n", err);
+		goto done;
+	}
+	d = json_string_value(json_object_get(b, "disclosure"));
+	id = json_string_value(json_object_get(json_object_get(b, "record"),
+	    "id"));
+	commit_digest(d, strlen(d), digest);
+	value = json_dumps(json_array_get(opened, 2), JSON_COMPACT |
+	    JSON_ENCODE_ANY);
+	printf("valid: %s = %s is committed in record %s (digest %s)\n",
+	    json_string_value(json_object_get(b, "field")), value != NULL ?
+	    value : "?", id, digest);
+	free(value);
+	b64_encode(res.pr_root, MERKLE_HASH_LEN, B64_STD, root);
+	printf("valid: record %s is leaf %llu of snapshot %llu's record tree "
+	    "of %llu records, root %s\n", id, (unsigned long long)res.pr_index,
+	    (unsigned long long)res.pr_seq, (unsigned long long)res.pr_count,
+	    root);
+	b64_encode(res.pr_cp.nc_root, MERKLE_HASH_LEN, B64_STD, root);
+	printf("valid: snapshot %llu is leaf %llu of the log of size %llu, "
+	    "root %s\n", (unsigned long long)res.pr_seq,
+	    (unsigned long long)res.pr_seq,
+	    (unsigned long long)res.pr_cp.nc_size, root);
+	printf("valid: that checkpoint of %s is signed by %s+%08x\n",
+	    res.pr_cp.nc_origin, vk.vk_name, vk.vk_id);
+	if (trusted != NULL)
+		rc = verify_trusted(trusted, &vk, &res);
+	else {
+		printf("not proven: that this checkpoint is one you audited "
+		    "(give --checkpoint with a checkpoint you trust)\n");
+		rc = 0;
+	}
+done:
+	json_decref(opened);
+	json_decref(b);
+	keys_vkey_clear(&vk);
+	return rc;
+}
+
+/*
  * verify-disclosure (anyone): is the disclosure's digest in an "_sd" of
  * the redacted record (a saved answer), for a field not also in plain
  * text? Exit 0 if so, 1 if not, 2 on bad input.
@@ -449,8 +647,12 @@ cmd_verify_disclosure(int argc, char *argv[])
 		{ "record", required_argument, NULL, 'r' },
 		{ "disclosure", required_argument, NULL, 'd' },
 		{ "field", required_argument, NULL, 'f' },
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "checkpoint", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char	*bundle = NULL, *keyarg = NULL, *trusted = NULL;
 	const char	*rec = NULL, *d = NULL, *field = NULL, *name;
 	char		 err[ERR_MAX], digest[COMMIT_DIGEST_MAX];
 	char		 where[POLICY_PATH_MAX], want[POLICY_PATH_MAX];
@@ -470,11 +672,27 @@ cmd_verify_disclosure(int argc, char *argv[])
 		case 'f':
 			field = optarg;
 			break;
+		case 'b':
+			bundle = optarg;
+			break;
+		case 'k':
+			keyarg = optarg;
+			break;
+		case 'c':
+			trusted = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc || rec == NULL || d == NULL)
+	if (bundle != NULL) {
+		if (optind != argc || keyarg == NULL || rec != NULL ||
+		    d != NULL || field != NULL)
+			usage();
+		return verify_bundle(bundle, keyarg, trusted);
+	}
+	if (optind != argc || rec == NULL || d == NULL || keyarg != NULL ||
+	    trusted != NULL)
 		usage();
 	if ((doc = load_json_file(rec)) == NULL)
 		return 2;
@@ -530,6 +748,208 @@ cmd_verify_disclosure(int argc, char *argv[])
 done:
 	json_decref(arr);
 	json_decref(doc);
+	return rc;
+}
+
+/* A string the server chose, without its control characters. */
+static void
+print_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		putchar((unsigned char)*s < ' ' || *s == 0x7f ? '?' : *s);
+}
+
+/* Up to AUDIT_IDS_SHOWN of a list of ids (or of {"id", "fields"}). */
+static void
+print_ids(const char *what, const json_t *list)
+{
+	const json_t	*v, *f;
+	const char	*id, *name;
+	size_t		 i, j, n = json_array_size(list);
+
+	printf("%zu %s", n, what);
+	for (i = 0; i < n && i < AUDIT_IDS_SHOWN; i++) {
+		v = json_array_get(list, i);
+		id = json_is_string(v) ? json_string_value(v) :
+		    json_string_value(json_object_get(v, "id"));
+		printf("%s", i == 0 ? " (" : ", ");
+		print_safe(id != NULL ? id : "?");
+		f = json_object_get(v, "fields");
+		for (j = 0; j < json_array_size(f); j++) {
+			name = json_string_value(json_array_get(f, j));
+			printf("%s", j == 0 ? ": " : " ");
+			print_safe(name != NULL ? name : "?");
+		}
+	}
+	if (n > AUDIT_IDS_SHOWN)
+		printf(", and %zu more", n - AUDIT_IDS_SHOWN);
+	printf("%s", n > 0 ? ")" : "");
+}
+
+/* The readable form of an audit report: one line per check. */
+static void
+print_audit(const json_t *r)
+{
+	const json_t	*v, *c = json_object_get(r, "changes");
+	const char	*sep = "";
+	size_t		 i;
+
+	json_array_foreach(json_object_get(r, "checks"), i, v)
+		printf("%-7s %s\n", json_is_true(json_object_get(v, "ok")) ?
+		    "ok" : "FAIL", json_string_value(json_object_get(v,
+		    "detail")));
+	json_array_foreach(json_object_get(r, "findings"), i, v)
+		printf("%-7s %s\n", "finding", json_string_value(
+		    json_object_get(v, "detail")));
+	if (json_is_integer(json_object_get(c, "from")) &&
+	    json_object_get(c, "added") != NULL) {
+		printf("%-7s since snapshot %lld: %lld snapshot%s appended; ",
+		    "changes", (long long)json_integer_value(json_object_get(c,
+		    "from")), (long long)json_integer_value(json_object_get(c,
+		    "appended")), json_integer_value(json_object_get(c,
+		    "appended")) == 1 ? "" : "s");
+		print_ids("added", json_object_get(c, "added"));
+		printf(", ");
+		print_ids("removed", json_object_get(c, "removed"));
+		printf(", ");
+		print_ids("changed", json_object_get(c, "changed"));
+		printf("\n");
+	}
+	switch (json_integer_value(json_object_get(r, "exit"))) {
+	case 0:
+		printf("verified: %s, size %lld, root %s\n",
+		    json_string_value(json_object_get(r, "origin")),
+		    (long long)json_integer_value(json_object_get(r, "size")),
+		    json_string_value(json_object_get(r, "root")));
+		break;
+	case 1:
+		printf("verified with %zu finding%s: %s, size %lld\n",
+		    json_array_size(json_object_get(r, "findings")),
+		    json_array_size(json_object_get(r, "findings")) == 1 ? "" :
+		    "s", json_string_value(json_object_get(r, "origin")),
+		    (long long)json_integer_value(json_object_get(r, "size")));
+		break;
+	default:
+		printf("FAILED:");
+		json_array_foreach(json_object_get(r, "failures"), i, v) {
+			printf("%s %s", sep, json_string_value(
+			    json_object_get(v, "failure")));
+			sep = ",";
+		}
+		printf("\n");
+	}
+}
+
+/*
+ * audit (the hoster): check the deployment's log and its latest
+ * snapshot, and cosign the checkpoint. Exit 0 if all verified, 1 if it
+ * verified with findings, 2 if anything failed to verify (or could not
+ * be checked).
+ */
+static int
+cmd_audit(int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "state", required_argument, NULL, 's' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "cafile", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "witness-key", required_argument, NULL, 'w' },
+		{ "max-age", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct audit_opts	 o;
+	struct keys_vkey	 vk;
+	const char		*keyarg = NULL, *tokfile = NULL, *errstr;
+	char			 err[ERR_MAX], *url = NULL, *token = NULL;
+	size_t			 len;
+	json_t			*r;
+	int			 ch, json = 0, rc = 2;
+
+	memset(&o, 0, sizeof(o));
+	o.ao_max_age = AUDIT_MAX_AGE;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'k':
+			keyarg = optarg;
+			break;
+		case 's':
+			o.ao_state = optarg;
+			break;
+		case 't':
+			tokfile = optarg;
+			break;
+		case 'c':
+			o.ao_cafile = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'w':
+			o.ao_witness = optarg;
+			break;
+		case 'm':
+			o.ao_max_age = strtonum(optarg, 1, INT32_MAX, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "sightline: --max-age %s: %s\n",
+				    optarg, errstr);
+				return 2;
+			}
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1 || keyarg == NULL || o.ao_state == NULL)
+		usage();
+	if (strncmp(argv[optind], "https://", 8) != 0 &&
+	    strncmp(argv[optind], "http://", 7) != 0) {
+		fprintf(stderr, "sightline: %s: not an http:// or https:// "
+		    "URL\n", argv[optind]);
+		return 2;
+	}
+	if ((url = strdup(argv[optind])) == NULL)
+		return 2;
+	len = strlen(url);
+	while (len > 0 && url[len - 1] == '/')
+		url[--len] = '\0';
+	o.ao_url = url;
+	if (tokfile != NULL) {
+		if (file_check_private(tokfile, err) == -1 ||
+		    (token = file_read(tokfile, REST_TOKEN_MAX, &len,
+		    err)) == NULL) {
+			fprintf(stderr, "sightline: --token-file: %s\n", err);
+			free(url);
+			return 2;
+		}
+		token[strcspn(token, "\r\n")] = '\0';
+		o.ao_token = token;
+	}
+	if (load_vkey(keyarg, &vk) == -1)
+		goto done;
+	o.ao_key = &vk;
+	upstream_global_init();
+	r = audit_run(&o);
+	upstream_global_cleanup();
+	keys_vkey_clear(&vk);
+	if (r == NULL) {
+		fprintf(stderr, "sightline: audit: out of memory\n");
+		goto done;
+	}
+	if (json) {
+		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("\n");
+	} else
+		print_audit(r);
+	rc = (int)json_integer_value(json_object_get(r, "exit"));
+	json_decref(r);
+done:
+	if (token != NULL) {
+		crypto_wipe(token, strlen(token));
+		free(token);
+	}
+	free(url);
 	return rc;
 }
 
@@ -606,6 +1026,8 @@ main(int argc, char *argv[])
 		return cmd_token(argc, argv);
 	if (strcmp(argv[0], "verify-response") == 0)
 		return cmd_verify_response(argc, argv);
+	if (strcmp(argv[0], "audit") == 0)
+		return cmd_audit(argc, argv);
 	if (strcmp(argv[0], "disclose") == 0)
 		return cmd_disclose(argc, argv);
 	if (strcmp(argv[0], "verify-disclosure") == 0)

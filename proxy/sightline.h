@@ -468,6 +468,59 @@ int		 store_log_read(void *, int, uint64_t, uint8_t[MERKLE_HASH_LEN],
 char		*store_checkpoint_at(struct store *, uint64_t, size_t *, char *);
 int		 store_prune(struct store *, uint64_t, char *);
 
+/* proof.c */
+#define PROOF_SUMMARY_TYPE	"sightline/snapshot/v1"
+/* What a checked PROOF established. */
+struct proof_result {
+	struct note_checkpoint	 pr_cp;		/* the checkpoint it ends in */
+	const char		*pr_note;	/* borrowed from the proof */
+	uint64_t		 pr_seq;	/* the snapshot, a leaf of the log */
+	uint64_t		 pr_count;	/* records in its tree */
+	uint8_t			 pr_root[MERKLE_HASH_LEN];	/* their root */
+	uint64_t		 pr_index;	/* the record's leaf */
+};
+int		 proof_leaf_hash(const json_t *, uint8_t[MERKLE_HASH_LEN],
+		    char *);
+int		 proof_hash_member(const json_t *, const char *,
+		    uint8_t[MERKLE_HASH_LEN], char *);
+int		 proof_uint_member(const json_t *, const char *, uint64_t *,
+		    char *);
+uint8_t		(*proof_hashes(const json_t *, size_t *, char *))
+		    [MERKLE_HASH_LEN];
+int		 proof_summary(const json_t *, uint64_t *, uint64_t *,
+		    uint8_t[MERKLE_HASH_LEN], char *);
+int		 proof_records_root(const json_t *, uint8_t[MERKLE_HASH_LEN],
+		    char *);
+int		 proof_same_json(const json_t *, const json_t *);
+int		 proof_check(const json_t *, const json_t *, const json_t *,
+		    const struct keys_vkey *, struct proof_result *, char *);
+json_t		*proof_make(struct store *, uint64_t, uint64_t,
+		    const char *const *, size_t, struct store_rec **, size_t *,
+		    char *);
+json_t		*proof_bundle(struct store *, uint64_t, uint64_t, const char *,
+		    const char *, char *);
+int		 proof_bundle_check(const json_t *, const struct keys_vkey *,
+		    struct proof_result *, json_t **, char *);
+
+/* audit.c */
+#define AUDIT_MAX_AGE		(3 * 300)	/* seconds: a latest snapshot
+					   older than three default snapshot
+					   intervals is a finding */
+#define AUDIT_CLOCK_SKEW	300	/* seconds a snapshot may be dated
+					   ahead of our clock */
+#define AUDIT_IDS_SHOWN		10	/* ids per kind of change in the
+					   readable report (--json: all) */
+struct audit_opts {
+	const char		*ao_url;	/* no trailing "/" */
+	const char		*ao_token;	/* bearer token, or NULL */
+	const char		*ao_cafile;	/* or NULL: the system's */
+	const struct keys_vkey	*ao_key;	/* the deployment's */
+	const char		*ao_state;	/* the audit's state directory */
+	const char		*ao_witness;	/* its signing key, or NULL */
+	int64_t			 ao_max_age;	/* seconds */
+};
+json_t		*audit_run(const struct audit_opts *);
+
 /* addr.c */
 #define ADDR_MAC_LEN	17
 #define ADDR_IP_LEN	(46 + 4)	/* INET6_ADDRSTRLEN and "/128" */
@@ -674,6 +727,20 @@ struct upstream_req *upstream_get(struct upstream *, const char *, int,
 void		 upstream_cancel(struct upstream_req *);
 size_t		 upstream_queued(const struct upstream *);
 const char	*upstream_strerror(enum upstream_error);
+/* A blocking GET for the command-line tools (sightline audit). */
+#define UPSTREAM_FETCH_BODY	(512 * 1024 * 1024)	/* one answer's body */
+#define UPSTREAM_FETCH_HEAD	(64 * 1024)	/* its header section */
+#define UPSTREAM_FETCH_TIMEOUT	300	/* seconds for one whole answer */
+struct upstream_fetched {
+	int		 uf_status;
+	struct httpmsg	 uf_head;	/* status line and fields, parsed */
+	char		*uf_ctype;	/* Content-Type, owned; or NULL */
+	char		*uf_body;	/* NUL-terminated, owned */
+	size_t		 uf_len;
+};
+int		 upstream_fetch(const char *, const char *, const char *,
+		    struct upstream_fetched *, char *);
+void		 upstream_fetched_clear(struct upstream_fetched *);
 
 /* fetch.c */
 enum reply_kind {

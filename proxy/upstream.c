@@ -623,3 +623,166 @@ upstream_global_cleanup(void)
 {
 	curl_global_cleanup();
 }
+
+/* ---- a blocking GET, for the command-line tools ---- */
+
+/*
+ * What a fetch is collecting. The header section is kept whole, as
+ * received, so that httpmsg.c parses it exactly as it parses a saved
+ * exchange: field joining, trimming and case are then the verifier's own.
+ */
+struct upstream_collect {
+	struct buf	 uc_head;
+	struct buf	 uc_body;
+	size_t		 uc_max;
+	int		 uc_toobig;
+	int		 uc_headbig;
+};
+
+static size_t
+upstream_fetch_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct upstream_collect	*c = arg;
+	size_t			 n = size * nmemb;
+
+	/* A new status line: an informational answer came before it. */
+	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0)
+		c->uc_head.b_len = 0;
+	if (c->uc_head.b_len + n > UPSTREAM_FETCH_HEAD) {
+		c->uc_headbig = 1;
+		return 0;
+	}
+	buf_add(&c->uc_head, data, n);
+	return c->uc_head.b_oom ? 0 : n;
+}
+
+static size_t
+upstream_fetch_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct upstream_collect	*c = arg;
+	size_t			 n = size * nmemb;
+
+	if (n > c->uc_max - c->uc_body.b_len) {
+		c->uc_toobig = 1;
+		return 0;
+	}
+	buf_add(&c->uc_body, data, n);
+	return c->uc_body.b_oom ? 0 : n;
+}
+
+/*
+ * GET url and wait for the whole answer: redirects are not followed, TLS
+ * is verified (against cafile when not NULL), the body is capped at
+ * UPSTREAM_FETCH_BODY. bearer, when not NULL, goes in an Authorization
+ * field and nowhere else: never in a message. Fills out (free with
+ * upstream_fetched_clear()) whatever the status; returns 0, or -1 with a
+ * reason when no complete answer came.
+ */
+int
+upstream_fetch(const char *url, const char *bearer, const char *cafile,
+    struct upstream_fetched *out, char *err)
+{
+	struct upstream_collect	 c;
+	struct curl_slist	*h = NULL, *nh;
+	struct buf		 auth;
+	char			 errbuf[CURL_ERROR_SIZE], why[ERR_MAX];
+	const char		*ctype;
+	CURL			*e = NULL;
+	CURLcode		 rc;
+	long			 status = 0;
+	int			 ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	buf_init(&c.uc_head);
+	buf_init(&c.uc_body);
+	buf_init(&auth);
+	c.uc_max = UPSTREAM_FETCH_BODY;
+	errbuf[0] = '\0';
+	if ((e = curl_easy_init()) == NULL ||
+	    (h = curl_slist_append(NULL, "Accept: application/json, "
+	    "text/plain")) == NULL)
+		goto oom;
+	if (bearer != NULL) {
+		buf_printf(&auth, "Authorization: Bearer %s", bearer);
+		buf_add(&auth, "", 1);
+		if (auth.b_oom || (nh = curl_slist_append(h, auth.b_data)) ==
+		    NULL)
+			goto oom;
+		h = nh;
+	}
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "sightline/" PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+	    (long)UPSTREAM_CONNECT_TIMEOUT);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)UPSTREAM_FETCH_TIMEOUT);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, upstream_fetch_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &c);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, upstream_fetch_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &c);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cafile != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, cafile);
+	if ((rc = curl_easy_perform(e)) != CURLE_OK) {
+		if (c.uc_toobig)
+			err_set(err, "the answer is larger than %d bytes",
+			    UPSTREAM_FETCH_BODY);
+		else if (c.uc_headbig)
+			err_set(err, "the answer's header section is larger "
+			    "than %d bytes", UPSTREAM_FETCH_HEAD);
+		else
+			err_set(err, "%s", errbuf[0] != '\0' ? errbuf :
+			    curl_easy_strerror(rc));
+		goto done;
+	}
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	out->uf_status = (int)status;
+	if (c.uc_head.b_oom)
+		goto oom;
+	if (httpmsg_parse(c.uc_head.b_data != NULL ? c.uc_head.b_data : "",
+	    c.uc_head.b_len, &out->uf_head, why) == -1) {
+		err_set(err, "the answer's header section: %s", why);
+		goto done;
+	}
+	if ((out->uf_body = buf_take(&c.uc_body, &out->uf_len)) == NULL)
+		goto oom;
+	ctype = out->uf_head.hm_msg.sm_field(out->uf_head.hm_msg.sm_arg,
+	    "content-type");
+	if (ctype != NULL && (out->uf_ctype = strdup(ctype)) == NULL)
+		goto oom;
+	ret = 0;
+	goto done;
+oom:
+	err_set(err, "out of memory");
+done:
+	if (ret == -1)
+		upstream_fetched_clear(out);
+	upstream_wipe_headers(h);
+	curl_slist_free_all(h);
+	if (auth.b_data != NULL)
+		crypto_wipe(auth.b_data, auth.b_cap);
+	buf_free(&auth);
+	buf_free(&c.uc_head);
+	buf_free(&c.uc_body);
+	if (e != NULL)
+		curl_easy_cleanup(e);
+	return ret;
+}
+
+void
+upstream_fetched_clear(struct upstream_fetched *f)
+{
+	httpmsg_clear(&f->uf_head);
+	free(f->uf_ctype);
+	free(f->uf_body);
+	memset(f, 0, sizeof(*f));
+}

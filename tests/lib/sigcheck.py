@@ -61,6 +61,34 @@ def parse_inner_list(text):
     return comps, params
 
 
+def signature_base(si, method, path, query, status, headers):
+    """The RFC 9421 signature base for the Signature-Input member value si
+    ('("@status" ...);created=...') over a response and its request:
+    (bytes, None), or (None, what is wrong). A signer and the verifier
+    below both build it here."""
+    comps, _ = parse_inner_list(si)
+    lines = []
+    for comp, req in comps:
+        if comp == "@status" and not req:
+            v = "%03d" % status
+        elif comp == "@method" and req:
+            v = method
+        elif comp == "@path" and req:
+            v = path or "/"
+        elif comp == "@query" and req:
+            v = "?" + (query or "")
+        elif not comp.startswith("@") and not req:
+            v = field(headers, comp)
+            if v is None:
+                return None, "covered field %s is missing" % comp
+        else:
+            return None, "component %s%s not understood here" % (
+                comp, ";req" if req else "")
+        lines.append('"%s"%s: %s' % (comp, ";req" if req else "", v))
+    lines.append('"@signature-params": ' + si)
+    return "\n".join(lines).encode("ascii"), None
+
+
 def verify(vkey, method, path, query, status, headers, body):
     """Return None if the response verifies, else what is wrong."""
     name, keyid, pub = parse_vkey(vkey)
@@ -80,25 +108,9 @@ def verify(vkey, method, path, query, status, headers, body):
         return "keyid %s is not %s" % (p.get("keyid"), keyid)
     if p.get("alg") not in (None, '"ed25519"'):
         return "alg %s" % p.get("alg")
-    lines = []
-    for comp, req in comps:
-        if comp == "@status" and not req:
-            v = "%03d" % status
-        elif comp == "@method" and req:
-            v = method
-        elif comp == "@path" and req:
-            v = path or "/"
-        elif comp == "@query" and req:
-            v = "?" + (query or "")
-        elif not comp.startswith("@") and not req:
-            v = field(headers, comp)
-            if v is None:
-                return "covered field %s is missing" % comp
-        else:
-            return "component %s%s not understood here" % (comp, ";req" if req else "")
-        lines.append('"%s"%s: %s' % (comp, ";req" if req else "", v))
-    lines.append('"@signature-params": ' + si)
-    base = "\n".join(lines).encode("ascii")
+    base, why = signature_base(si, method, path, query, status, headers)
+    if base is None:
+        return why
     try:
         pub.verify(base64.b64decode(sg.strip(":"), validate=True), base)
     except InvalidSignature:

@@ -6,6 +6,8 @@ Ed25519 comes from Python `cryptography` (Debian's python3-cryptography).
 """
 import base64
 import hashlib
+import json
+import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey, Ed25519PublicKey)
@@ -192,3 +194,69 @@ def parse_checkpoint(text):
 
 def checkpoint_text(origin, size, root_hash):
     return "%s\n%d\n%s\n" % (origin, size, b64(root_hash))
+
+
+# ---- for the hoster's audit (tests/integration/test_audit.py) ----
+#
+# A malicious reseller holds the deployment key: it can rebuild the log
+# and re-sign checkpoints and answers. These let a test play that part,
+# and check a witness's cosignature without sightline's C.
+
+DASH = "\u2014"
+
+
+def jcs(v):
+    """RFC 8785 for the values the log holds (ASCII keys, integers,
+    strings): sorted keys, no whitespace, raw UTF-8."""
+    return json.dumps(v, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+
+
+def public_bytes(priv):
+    return _raw_pub(priv)
+
+
+def verify_cosignature(note, vkey):
+    """The time of the tlog-cosignature/v1 by the witness vkey (type 0x04)
+    on note, after checking Ed25519 over "cosignature/v1\\ntime T\\n" +
+    the checkpoint text. Raises ValueError (or InvalidSignature) if there
+    is none or it does not verify."""
+    name, kid, typ, pub = parse_vkey(vkey)
+    if typ != 4 or key_id(name, 4, pub) != kid:
+        raise ValueError("not a cosignature verifier key (type 0x04)")
+    key = Ed25519PublicKey.from_public_bytes(pub)
+    text, sigs = split_note(note)
+    good = [s for n, s in sigs if n == name and s[:4] == kid]
+    if not good:
+        raise ValueError("no cosignature by %s" % name)
+    for s in good:
+        if len(s) != 76:
+            raise ValueError("a cosignature is 76 bytes, not %d" % len(s))
+        t = int.from_bytes(s[4:12], "big")
+        key.verify(s[12:], ("cosignature/v1\ntime %d\n" % t).encode() +
+                   text.encode())
+    return t
+
+
+COVERED = ('("@status" "content-digest" "content-type" '
+           '"sightline-inventory" "@method";req "@path";req "@query";req)')
+
+
+def sign_response(priv, keyid_hex, method, path, query, status, headers,
+                  body, created=None):
+    """Content-Digest, Signature-Input and Signature, as sightlined makes
+    them, for a response with fields headers [(name, value)] and body:
+    the [(name, value)] to send along. The base is sigcheck.py's."""
+    import sigcheck
+    digest = "sha-256=:%s:" % b64(hashlib.sha256(body).digest())
+    h = [(k, v) for k, v in headers if k.lower() not in (
+        "content-digest", "signature-input", "signature")]
+    h.append(("Content-Digest", digest))
+    si = '%s;created=%d;keyid="%s";alg="ed25519"' % (
+        COVERED, created or int(time.time()), keyid_hex)
+    base, why = sigcheck.signature_base(si, method, path, query, status, h)
+    if base is None:
+        raise ValueError(why)
+    return [("Content-Digest", digest),
+            ("Signature-Input", "sightline=" + si),
+            ("Signature", "sightline=:%s:" % b64(priv.sign(base)))]
