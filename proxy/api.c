@@ -416,22 +416,16 @@ api_hash(const uint8_t h[MERKLE_HASH_LEN])
 	return json_string(b64);
 }
 
-/* {"seq", "size", "leaf_hash", "proof"}: snapshot seq in the log of size. */
+/*
+ * The log's part of a proof (proof.c): {"checkpoint": the signed note of
+ * size (0: the latest), "log": {seq, size, leaf_hash, proof}, "records":
+ * []}. New, or NULL with a reason.
+ */
 static json_t *
 api_log_proof(uint64_t seq, uint64_t size, char *err)
 {
-	uint8_t		 proof[MERKLE_PROOF_MAX][MERKLE_HASH_LEN];
-	uint8_t		 leaf[MERKLE_HASH_LEN];
-	size_t		 n;
-	struct store	*sto = snapshot_store();
-
-	if (store_log_read(sto, 0, seq, leaf, err) == -1 ||
-	    merkle_prove_inclusion(seq, size, store_log_read, sto, proof, &n,
-	    err) == -1)
-		return NULL;
-	return json_pack("{s:I, s:I, s:o, s:o}", "seq", (json_int_t)seq,
-	    "size", (json_int_t)size, "leaf_hash", api_hash(leaf), "proof",
-	    api_hashes((const uint8_t (*)[MERKLE_HASH_LEN])proof, n));
+	return proof_make(snapshot_store(), seq, size, NULL, 0, NULL, NULL,
+	    err);
 }
 
 /* {"id", "index", "leaf_hash", "proof"}: record i in its snapshot's tree. */
@@ -449,22 +443,6 @@ api_record_proof(const struct snapshot *sn, size_t i, char *err)
 	    "proof", api_hashes((const uint8_t (*)[MERKLE_HASH_LEN])proof, n));
 }
 
-/* The signed checkpoint of the log at size: new, or NULL with a reason. */
-static char *
-api_checkpoint_at(uint64_t size, size_t *len, char *err)
-{
-	const char	*latest;
-
-	if (size == store_size(snapshot_store())) {
-		if ((latest = store_checkpoint(snapshot_store(), len)) == NULL) {
-			err_set(err, "the log is empty");
-			return NULL;
-		}
-		return strndup(latest, *len);
-	}
-	return store_checkpoint_at(snapshot_store(), size, len, err);
-}
-
 /*
  * ,"proof":{...}: what proves the records idx[0..n) of sn: each one's
  * inclusion in sn's tree, sn's inclusion in the log, and the checkpoint
@@ -474,40 +452,23 @@ static int
 api_add_proof(struct front_req *fq, const struct snapshot *sn,
     const size_t *idx, size_t n, struct buf *b)
 {
-	json_t		*recs, *proof, *log;
-	char		*note;
+	json_t		*proof, *recs;
 	char		 err[ERR_MAX];
-	size_t		 i, len;
-	uint64_t	 size = store_size(snapshot_store());
+	size_t		 i;
 
-	if ((recs = json_array()) == NULL)
-		goto oom;
+	if ((proof = api_log_proof(sn->sn_seq, 0, err)) == NULL)
+		goto fail;
+	recs = json_object_get(proof, "records");
 	for (i = 0; i < n; i++)
 		if (json_array_append_new(recs, api_record_proof(sn, idx[i],
 		    err)) == -1) {
-			json_decref(recs);
+			json_decref(proof);
 			goto fail;
 		}
-	if ((log = api_log_proof(sn->sn_seq, size, err)) == NULL) {
-		json_decref(recs);
-		goto fail;
-	}
-	if ((note = api_checkpoint_at(size, &len, err)) == NULL) {
-		json_decref(recs);
-		json_decref(log);
-		goto fail;
-	}
-	proof = json_pack("{s:s%, s:o, s:o}", "checkpoint", note, len, "log",
-	    log, "records", recs);
-	free(note);
-	if (proof == NULL)
-		goto oom;
 	buf_addstr(b, ",\"proof\":");
 	buf_addjson(b, proof);
 	json_decref(proof);
 	return 0;
-oom:
-	err_set(err, "out of memory");
 fail:
 	buf_free(b);
 	front_problem(fq, 500, "internal", "no proof: %s", err);
@@ -680,18 +641,19 @@ api_number(struct front_req *fq, const char *name, const char *v,
 static void
 api_checkpoint(struct front_req *fq)
 {
-	char	*note, err[ERR_MAX];
-	size_t	 len;
+	const char	*latest;
+	char		*note;
+	size_t		 len;
 
-	if (store_size(snapshot_store()) == 0) {
+	if (store_size(snapshot_store()) == 0 ||
+	    (latest = store_checkpoint(snapshot_store(), &len)) == NULL) {
 		front_add_header(fq, "Retry-After", "10");
 		front_problem(fq, 503, "no-snapshot", "the log is empty: the "
 		    "first snapshot is being taken");
 		return;
 	}
-	if ((note = api_checkpoint_at(store_size(snapshot_store()), &len,
-	    err)) == NULL) {
-		front_problem(fq, 500, "state", "%s", err);
+	if ((note = strndup(latest, len)) == NULL) {
+		front_problem(fq, 500, "internal", "out of memory");
 		return;
 	}
 	front_reply(fq, 200, "text/plain; charset=utf-8", note, len);
@@ -752,11 +714,10 @@ api_snapshot_one(struct front_req *fq, const char *rawseq)
 {
 	struct store_snapshot	 ss;
 	struct store		*sto = snapshot_store();
-	json_t			*incl, *doc, *summary;
-	char			*note, err[ERR_MAX];
+	json_t			*incl, *doc, *summary, *p;
+	char			 err[ERR_MAX];
 	uint8_t			 leaf[MERKLE_HASH_LEN];
 	long long		 seq;
-	size_t			 len;
 	uint64_t		 size = store_size(sto);
 
 	if ((seq = api_number(fq, "a snapshot's seq", rawseq, 0,
@@ -772,23 +733,21 @@ api_snapshot_one(struct front_req *fq, const char *rawseq)
 		return;
 	}
 	summary = json_loadb(ss.ss_summary, ss.ss_len, 0, NULL);
-	incl = api_log_proof((uint64_t)seq, size, err);
-	note = api_checkpoint_at(size, &len, err);
-	if (summary == NULL || incl == NULL || note == NULL) {
+	if (summary == NULL || (p = api_log_proof((uint64_t)seq, size,
+	    err)) == NULL) {
 		json_decref(summary);
-		json_decref(incl);
-		free(note);
 		store_snapshot_clear(&ss);
 		front_problem(fq, 500, "state", "snapshot %lld: %s", seq, err);
 		return;
 	}
 	/* The leaf hash stands once, next to the summary it hashes. */
 	merkle_leaf_hash(ss.ss_summary, ss.ss_len, leaf);
+	incl = json_incref(json_object_get(p, "log"));
 	json_object_del(incl, "leaf_hash");
-	doc = json_pack("{s:o, s:o, s:b, s:o, s:s%}", "snapshot", summary,
+	doc = json_pack("{s:o, s:o, s:b, s:o, s:O}", "snapshot", summary,
 	    "leaf_hash", api_hash(leaf), "records_kept", !ss.ss_pruned,
-	    "inclusion", incl, "checkpoint", note, len);
-	free(note);
+	    "inclusion", incl, "checkpoint", json_object_get(p, "checkpoint"));
+	json_decref(p);
 	store_snapshot_clear(&ss);
 	api_send_doc(fq, doc);
 }
@@ -895,11 +854,10 @@ api_proof_inclusion(const struct state *st, struct front_req *fq,
     const char *vseq, const char *vsize, const char *id)
 {
 	struct snapshot	*sn;
-	json_t		*doc, *rec;
-	char		*note, err[ERR_MAX];
+	json_t		*doc, *rec, *p;
+	char		 err[ERR_MAX];
 	long long	 seq, size = (long long)store_size(snapshot_store());
 	ssize_t		 at;
-	size_t		 len;
 
 	if (vseq[0] == '\0') {
 		front_problem(fq, 400, "bad-query", "give seq=, the snapshot "
@@ -910,15 +868,13 @@ api_proof_inclusion(const struct state *st, struct front_req *fq,
 	    (vsize[0] != '\0' && (size = api_number(fq, "size", vsize,
 	    seq + 1, size)) == -1))
 		return;
-	if ((doc = api_log_proof((uint64_t)seq, (uint64_t)size, err)) ==
-	    NULL || (note = api_checkpoint_at((uint64_t)size, &len, err)) ==
-	    NULL) {
-		json_decref(doc);
+	if ((p = api_log_proof((uint64_t)seq, (uint64_t)size, err)) == NULL) {
 		front_problem(fq, 500, "state", "%s", err);
 		return;
 	}
-	json_object_set_new(doc, "checkpoint", json_stringn(note, len));
-	free(note);
+	doc = json_incref(json_object_get(p, "log"));
+	json_object_set(doc, "checkpoint", json_object_get(p, "checkpoint"));
+	json_decref(p);
 	if (id[0] != '\0') {
 		if ((sn = api_snapshot(st, fq, vseq)) == NULL) {
 			json_decref(doc);
