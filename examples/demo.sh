@@ -151,6 +151,23 @@ echo "\$ sightline verify-response --key reseller.vkey answer-tampered.http   (o
 "$BUILDDIR/sightline" verify-response --key "$DEMO/reseller.vkey" \
     "$DEMO/answer-tampered.http" && die "a tampered answer verified"
 
+show "curl ... $URL/v1/checkpoint   (the snapshot log's signed head)"
+hoster "$URL/v1/checkpoint"
+
+printf '%s\n' "$TOKEN" > "$DEMO/hoster.token"
+chmod 600 "$DEMO/hoster.token"
+rm -rf "$DEMO/audit"
+audit() {
+	"$BUILDDIR/sightline" audit "$URL" --key "$DEMO/reseller.vkey" \
+	    --state "$DEMO/audit" --token-file "$DEMO/hoster.token" \
+	    --cafile "$DEMO/panel-ca.pem"
+}
+show "sightline audit $URL --key reseller.vkey --state audit   (the hoster's first audit: trust on first use)"
+audit || die "the first audit failed"
+hoster -o /dev/null "$URL/v1/vps?fresh=1"
+show "sightline audit ...   (after another snapshot: consistency proven, changes, cosignature)"
+audit || die "the second audit failed"
+
 show "curl ... $URL/api2/json/nodes/pve1/qemu/100/config   (native Proxmox call)"
 hoster "$URL/api2/json/nodes/pve1/qemu/100/config" | pretty 30
 
