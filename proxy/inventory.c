@@ -294,6 +294,68 @@ fail:
 	return NULL;
 }
 
+/* policy_trace_fn: the committed fields of a record, as [[path, value]]. */
+static void
+inv_trace_commit(void *arg, const char *path, const char *action,
+    const json_t *v)
+{
+	if (strncmp(action, "commit", 6) == 0)
+		json_array_append_new(arg, json_pack("[s, O]", path, v));
+}
+
+/*
+ * The disclosures of record r, whose committed fields the policy listed
+ * in commits, into r->ir_disclosures (a JSON array of strings, or NULL
+ * when there is none): what `sightline disclose --state` opens later.
+ * Each must open a digest of red, the redacted record, or the record
+ * fails: a disclosure that opens nothing would be worthless in court.
+ */
+static int
+inv_disclosures(struct inv_record *r, const struct keys *keys,
+    const json_t *commits, const json_t *red, char *err)
+{
+	json_t		*list, *c;
+	const char	*path, *name;
+	char		*d, digest[COMMIT_DIGEST_MAX], where[POLICY_PATH_MAX];
+	size_t		 k;
+
+	if (json_array_size(commits) == 0)
+		return 0;
+	if ((list = json_array()) == NULL)
+		goto oom;
+	json_array_foreach(commits, k, c) {
+		path = json_string_value(json_array_get(c, 0));
+		name = strrchr(path, '.') != NULL ? strrchr(path, '.') + 1 : path;
+		if (commit_make(keys, r->ir_id, path, name, json_array_get(c, 1),
+		    &d, digest, err) == -1) {
+			json_decref(list);
+			return -1;
+		}
+		where[0] = '\0';
+		if (commit_find(red, digest, where, sizeof(where)) == NULL) {
+			free(d);
+			json_decref(list);
+			err_set(err, "the disclosure of %s opens no digest of the "
+			    "record", path);
+			return -1;
+		}
+		if (json_array_append_new(list, json_string(d)) == -1) {
+			free(d);
+			json_decref(list);
+			goto oom;
+		}
+		free(d);
+	}
+	r->ir_disclosures = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	if (r->ir_disclosures == NULL)
+		goto oom;
+	return 0;
+oom:
+	err_set(err, "out of memory");
+	return -1;
+}
+
 /*
  * Redact, serialize and index up to max more records; after the last,
  * the nodes. Returns 1 when the inventory is complete, 0 when there is
@@ -306,18 +368,30 @@ inventory_step(struct inventory_builder *b, size_t max, char *err)
 	struct inventory	*inv = b->ib_inv;
 	struct policy		*po = b->ib_policy;
 	struct inv_record	*r;
-	json_t			*red;
+	json_t			*red, *commits;
 	size_t			 i;
 
 	for (i = b->ib_next; i < inv->inv_nrecs && max > 0; i++, max--) {
 		r = &inv->inv_recs[i];
-		if (policy_apply(po, &po->po_record, r->ir_tree, NULL, &red, NULL,
-		    NULL, err) == -1) {
+		if ((commits = json_array()) == NULL)
+			goto oom;
+		if (policy_apply(po, &po->po_record, r->ir_tree, NULL, &red,
+		    inv_trace_commit, commits, err) == -1) {
+			json_decref(commits);
 			err_prefix(err, "record %s: ", r->ir_id);
 			return -1;
 		}
-		if (red == NULL && (red = json_object()) == NULL)
+		if (red == NULL && (red = json_object()) == NULL) {
+			json_decref(commits);
 			goto oom;
+		}
+		if (inv_disclosures(r, po->po_keys, commits, red, err) == -1) {
+			json_decref(commits);
+			json_decref(red);
+			err_prefix(err, "record %s: ", r->ir_id);
+			return -1;
+		}
+		json_decref(commits);
 		/*
 		 * What is served, hashed and signed is the record's RFC 8785
 		 * form: anyone can reproduce its bytes from its contents. The
@@ -418,6 +492,7 @@ inventory_unref(struct inventory *inv)
 		free(inv->inv_recs[i].ir_node);
 		free(inv->inv_recs[i].ir_raw);
 		free(inv->inv_recs[i].ir_json);
+		free(inv->inv_recs[i].ir_disclosures);
 	}
 	free(inv->inv_recs);
 	json_decref(inv->inv_nodes);

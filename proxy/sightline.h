@@ -943,6 +943,8 @@ struct inv_record {
 	char		*ir_json;	/* the redacted record, RFC 8785 */
 	size_t		 ir_len;
 	uint8_t		 ir_hash[MERKLE_HASH_LEN];	/* its leaf hash */
+	char		*ir_disclosures;	/* JSON array of its SD-JWT
+					   disclosures, or NULL: none */
 };
 
 struct inv_index;
@@ -1038,7 +1040,6 @@ struct snapshot_rec {
 	size_t			 sr_len;
 	const uint8_t		*sr_hash;	/* its leaf hash */
 	const struct inv_record	*sr_ir;		/* current snapshots only */
-	struct inventory	*sr_inv;
 };
 /*
  * A committed snapshot. The current one holds the inventories it was

@@ -342,100 +342,22 @@ snapshot_lookup(const struct snapshot *sn, enum inv_key kind, const char *key,
 
 /* ---- taking a snapshot ---- */
 
-struct snapshot_disclose {
-	struct state		*sd_state;
-	struct snapshot		*sd_sn;
-	const struct inv_record	**sd_irs;	/* by record index */
-	const struct inventory	**sd_invs;
-	json_t			*sd_commits;	/* [[path, value], ...] */
-};
-
-static void
-snapshot_trace(void *arg, const char *path, const char *action,
-    const json_t *v)
-{
-	struct snapshot_disclose	*sd = arg;
-
-	if (strncmp(action, "commit", 6) == 0)
-		json_array_append_new(sd->sd_commits, json_pack("[s, O]", path,
-		    v));
-}
-
 /*
- * store_disclose_fn: the disclosures of record i, rebuilt from its
- * normalized form with the policy that redacted it. Each must open a
- * digest the served record holds, or the snapshot fails: a disclosure
- * that opens nothing would be worthless in front of a court.
+ * store_disclose_fn: the disclosures of record i, made when its inventory
+ * was built (inventory.c), for the store to keep with the record.
  */
 static int
 snapshot_disclose(void *arg, size_t i, char **out, char *err)
 {
-	struct snapshot_disclose	*sd = arg;
-	const struct inv_record		*ir = sd->sd_irs[i];
-	const struct panel		*pa;
-	json_t				*raw = NULL, *red = NULL, *list = NULL;
-	json_t				*served = NULL, *c;
-	const char			*path, *name;
-	char				*d, digest[COMMIT_DIGEST_MAX];
-	char				 where[POLICY_PATH_MAX];
-	size_t				 k;
-	int				 rc = -1;
+	const struct snapshot	*sn = arg;
+	const char		*d = sn->sn_recs[i].sr_ir->ir_disclosures;
 
 	*out = NULL;
-	pa = state_panel(sd->sd_state, sd->sd_invs[i]->inv_panel);
-	if (pa == NULL) {
-		err_set(err, "record %s: its panel is gone", ir->ir_id);
+	if (d != NULL && (*out = strdup(d)) == NULL) {
+		err_set(err, "out of memory");
 		return -1;
 	}
-	if ((sd->sd_commits = json_array()) == NULL ||
-	    (list = json_array()) == NULL ||
-	    (raw = json_loads(ir->ir_raw, 0, NULL)) == NULL ||
-	    (served = json_loadb(ir->ir_json, ir->ir_len, 0, NULL)) == NULL) {
-		err_set(err, "record %s: out of memory", ir->ir_id);
-		goto done;
-	}
-	if (policy_apply(pa->pa_policy, &pa->pa_policy->po_record, raw, NULL,
-	    &red, snapshot_trace, sd, err) == -1) {
-		err_prefix(err, "record %s: ", ir->ir_id);
-		goto done;
-	}
-	json_array_foreach(sd->sd_commits, k, c) {
-		path = json_string_value(json_array_get(c, 0));
-		name = strrchr(path, '.') != NULL ? strrchr(path, '.') + 1 :
-		    path;
-		if (commit_make(pa->pa_policy->po_keys, ir->ir_id, path, name,
-		    json_array_get(c, 1), &d, digest, err) == -1) {
-			err_prefix(err, "record %s: ", ir->ir_id);
-			goto done;
-		}
-		where[0] = '\0';
-		if (commit_find(served, digest, where, sizeof(where)) == NULL) {
-			free(d);
-			err_set(err, "record %s: the disclosure of %s opens no "
-			    "digest of the record", ir->ir_id, path);
-			goto done;
-		}
-		if (json_array_append_new(list, json_string(d)) == -1) {
-			free(d);
-			err_set(err, "out of memory");
-			goto done;
-		}
-		free(d);
-	}
-	if (json_array_size(list) > 0 && (*out = json_dumps(list,
-	    JSON_COMPACT)) == NULL) {
-		err_set(err, "out of memory");
-		goto done;
-	}
-	rc = 0;
-done:
-	json_decref(sd->sd_commits);
-	sd->sd_commits = NULL;
-	json_decref(raw);
-	json_decref(red);
-	json_decref(served);
-	json_decref(list);
-	return rc;
+	return 0;
 }
 
 /* The log leaf of snapshot sn, taken from the panels of st. */
@@ -522,7 +444,6 @@ snapshot_prune(int64_t now)
 static int
 snapshot_take(struct state *st, char *err)
 {
-	struct snapshot_disclose	 sd;
 	struct snapshot			*sn;
 	struct store_rec		*sr = NULL;
 	struct snapshot_rec		*r;
@@ -530,16 +451,13 @@ snapshot_take(struct state *st, char *err)
 	size_t				 i, j, n = 0, k;
 	int				 rc = -1;
 
-	memset(&sd, 0, sizeof(sd));
 	for (i = 0; i < st->st_npanels; i++)
 		n += st->st_panels[i]->pa_inv->inv_nrecs;
 	if ((sn = calloc(1, sizeof(*sn))) == NULL ||
 	    (sn->sn_inv = calloc(st->st_npanels + 1,
 	    sizeof(*sn->sn_inv))) == NULL ||
 	    (sn->sn_recs = calloc(n + 1, sizeof(*sn->sn_recs))) == NULL ||
-	    (sr = calloc(n + 1, sizeof(*sr))) == NULL ||
-	    (sd.sd_irs = calloc(n + 1, sizeof(*sd.sd_irs))) == NULL ||
-	    (sd.sd_invs = calloc(n + 1, sizeof(*sd.sd_invs))) == NULL) {
+	    (sr = calloc(n + 1, sizeof(*sr))) == NULL) {
 		err_set(err, "out of memory");
 		goto done;
 	}
@@ -555,7 +473,6 @@ snapshot_take(struct state *st, char *err)
 			r->sr_len = inv->inv_recs[j].ir_len;
 			r->sr_hash = inv->inv_recs[j].ir_hash;
 			r->sr_ir = &inv->inv_recs[j];
-			r->sr_inv = inv;
 		}
 	}
 	/* Ids are "panel/native id", unique per panel: sorted, they are too. */
@@ -568,8 +485,6 @@ snapshot_take(struct state *st, char *err)
 		memcpy(sr[k].sr_hash, r->sr_hash, MERKLE_HASH_LEN);
 		sr[k].sr_body = (char *)(uintptr_t)r->sr_body;
 		sr[k].sr_len = r->sr_len;
-		sd.sd_irs[k] = r->sr_ir;
-		sd.sd_invs[k] = r->sr_inv;
 	}
 	if (snapshot_tree(sn, NULL, err) == -1)
 		goto done;
@@ -578,11 +493,9 @@ snapshot_take(struct state *st, char *err)
 	if ((sn->sn_summary = snapshot_summary(sn, st, &sn->sn_summary_len,
 	    err)) == NULL)
 		goto done;
-	sd.sd_state = st;
-	sd.sd_sn = sn;
 	if (store_append(the_snap.sr_store, sn->sn_time, sn->sn_summary,
 	    sn->sn_summary_len, sn->sn_root, sr, sn->sn_nrecs,
-	    snapshot_disclose, &sd, err) == -1)
+	    snapshot_disclose, sn, err) == -1)
 		goto done;
 	snapshot_unref(the_snap.sr_current);
 	the_snap.sr_current = sn;
@@ -597,8 +510,6 @@ snapshot_take(struct state *st, char *err)
 done:
 	snapshot_unref(sn);
 	free(sr);
-	free(sd.sd_irs);
-	free(sd.sd_invs);
 	return rc;
 }
 
