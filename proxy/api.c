@@ -390,32 +390,6 @@ api_snapshot(const struct state *st, struct front_req *fq, const char *at)
 	return sn;
 }
 
-static json_t *
-api_hashes(const uint8_t (*h)[MERKLE_HASH_LEN], size_t n)
-{
-	char	 b64[B64_LEN(MERKLE_HASH_LEN) + 1];
-	json_t	*a = json_array();
-	size_t	 i;
-
-	for (i = 0; a != NULL && i < n; i++) {
-		b64_encode(h[i], MERKLE_HASH_LEN, B64_STD, b64);
-		if (json_array_append_new(a, json_string(b64)) == -1) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
-static json_t *
-api_hash(const uint8_t h[MERKLE_HASH_LEN])
-{
-	char	 b64[B64_LEN(MERKLE_HASH_LEN) + 1];
-
-	b64_encode(h, MERKLE_HASH_LEN, B64_STD, b64);
-	return json_string(b64);
-}
-
 /*
  * The log's part of a proof (proof.c): {"checkpoint": the signed note of
  * size (0: the latest), "log": {seq, size, leaf_hash, proof}, "records":
@@ -439,8 +413,8 @@ api_record_proof(const struct snapshot *sn, size_t i, char *err)
 	    sn->sn_tree, proof, &n, err) == -1)
 		return NULL;
 	return json_pack("{s:s, s:I, s:o, s:o}", "id", sn->sn_recs[i].sr_id,
-	    "index", (json_int_t)i, "leaf_hash", api_hash(sn->sn_recs[i].sr_hash),
-	    "proof", api_hashes((const uint8_t (*)[MERKLE_HASH_LEN])proof, n));
+	    "index", (json_int_t)i, "leaf_hash", proof_b64(sn->sn_recs[i].sr_hash),
+	    "proof", proof_list((const uint8_t (*)[MERKLE_HASH_LEN])proof, n));
 }
 
 /*
@@ -745,7 +719,7 @@ api_snapshot_one(struct front_req *fq, const char *rawseq)
 	incl = json_incref(json_object_get(p, "log"));
 	json_object_del(incl, "leaf_hash");
 	doc = json_pack("{s:o, s:o, s:b, s:o, s:O}", "snapshot", summary,
-	    "leaf_hash", api_hash(leaf), "records_kept", !ss.ss_pruned,
+	    "leaf_hash", proof_b64(leaf), "records_kept", !ss.ss_pruned,
 	    "inclusion", incl, "checkpoint", json_object_get(p, "checkpoint"));
 	json_decref(p);
 	store_snapshot_clear(&ss);
@@ -893,7 +867,7 @@ api_proof_inclusion(const struct state *st, struct front_req *fq,
 			json_decref(doc);
 			return;
 		}
-		json_object_set_new(rec, "root", api_hash(sn->sn_root));
+		json_object_set_new(rec, "root", proof_b64(sn->sn_root));
 		json_object_set_new(rec, "count", json_integer(
 		    (json_int_t)sn->sn_nrecs));
 		json_object_set_new(doc, "record", rec);
@@ -932,7 +906,7 @@ api_proof_consistency(struct front_req *fq, const char *vfrom,
 	}
 	api_send_doc(fq, json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from,
 	    "to", (json_int_t)to, "proof",
-	    api_hashes((const uint8_t (*)[MERKLE_HASH_LEN])proof, n)));
+	    proof_list((const uint8_t (*)[MERKLE_HASH_LEN])proof, n)));
 }
 
 /* The value of query parameter name ("" when absent or not taken). */

@@ -340,7 +340,7 @@ proof_check(const json_t *proof, const json_t *summary, const json_t *record,
 }
 
 /* Base64 of a hash as a new JSON string. */
-static json_t *
+json_t *
 proof_b64(const uint8_t h[MERKLE_HASH_LEN])
 {
 	char	 b64[B64_LEN(MERKLE_HASH_LEN) + 1];
@@ -349,7 +349,8 @@ proof_b64(const uint8_t h[MERKLE_HASH_LEN])
 	return json_string(b64);
 }
 
-static json_t *
+/* A proof's hashes as a new JSON array of base64 strings. */
+json_t *
 proof_list(const uint8_t p[][MERKLE_HASH_LEN], size_t n)
 {
 	json_t	*a;

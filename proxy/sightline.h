@@ -492,6 +492,8 @@ int		 proof_summary(const json_t *, uint64_t *, uint64_t *,
 int		 proof_records_root(const json_t *, uint8_t[MERKLE_HASH_LEN],
 		    char *);
 int		 proof_same_json(const json_t *, const json_t *);
+json_t		*proof_b64(const uint8_t[MERKLE_HASH_LEN]);
+json_t		*proof_list(const uint8_t[][MERKLE_HASH_LEN], size_t);
 int		 proof_check(const json_t *, const json_t *, const json_t *,
 		    const struct keys_vkey *, struct proof_result *, char *);
 json_t		*proof_make(struct store *, uint64_t, uint64_t,

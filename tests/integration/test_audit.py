@@ -363,34 +363,6 @@ def test_disclose(env):
 
 # ---- a reseller with the key rewrites the log ----
 
-def rebuild_log(db, name, priv):
-    """What a reseller holding the key does after editing summaries: the
-    log's subtree hashes recomputed and every checkpoint signed again."""
-    sums = [bytes(s) for (s,) in db.execute(
-        "SELECT summary FROM snapshot ORDER BY seq")]
-    leaves = [tlog.leaf_hash(s) for s in sums]
-    db.execute("DELETE FROM loghash")
-    level = 0
-    while (len(leaves) >> level) > 0:
-        for i in range(len(leaves) >> level):
-            db.execute("INSERT INTO loghash (level, idx, hash) VALUES "
-                       "(?, ?, ?)", (level, i, tlog.root(
-                           leaves[i << level:(i + 1) << level])))
-        level += 1
-    db.execute("DELETE FROM checkpoint WHERE size > ?", (len(leaves),))
-    for (size,) in db.execute("SELECT size FROM checkpoint").fetchall():
-        db.execute("UPDATE checkpoint SET note = ? WHERE size = ?",
-                   (tlog.sign_note(tlog.checkpoint_text(
-                       ORIGIN, size, tlog.root(leaves[:size])), name, priv),
-                    size))
-    if not db.execute("SELECT 1 FROM checkpoint WHERE size = ?",
-                      (len(leaves),)).fetchone():
-        db.execute("INSERT INTO checkpoint (size, note) VALUES (?, ?)",
-                   (len(leaves), tlog.sign_note(tlog.checkpoint_text(
-                       ORIGIN, len(leaves), tlog.root(leaves)), name,
-                       priv)))
-
-
 def cheat(env, edit):
     """Stop the daemon, edit state.db as edit(db) does, rebuild and
     re-sign the log with the deployment key, start the daemon again."""
@@ -398,7 +370,7 @@ def cheat(env, edit):
     name, priv = tlog.load_skey(env.key_signing)
     db = sqlite3.connect(env.path("state/state.db"))
     edit(db)
-    rebuild_log(db, name, priv)
+    tlog.rebuild_state_log(db, ORIGIN, name, priv)
     db.commit()
     db.close()
     env.start_daemon()

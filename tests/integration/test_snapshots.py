@@ -304,6 +304,55 @@ def test_kill9(env):
          "and the current snapshot's records hash to its root")
 
 
+def test_retention(env):
+    """snapshots.keep_days: the records of older snapshots go, their
+    summaries and the log stay, and the answers say which is which."""
+    env.stop_daemon()
+    name, priv = tlog.load_skey(env.key_signing)
+    db = sqlite3.connect(env.path("state/state.db"))
+    old = int(time.time()) - 3 * 86400
+    # Every snapshot so far taken three days ago, as a reseller's would
+    # be after three days (the log rebuilt and signed with its key).
+    for seq, s in db.execute("SELECT seq, summary FROM snapshot").fetchall():
+        summary = json.loads(bytes(s))
+        summary["time"] = old + seq
+        db.execute("UPDATE snapshot SET summary = ?, time = ? WHERE seq = ?",
+                   (canonicalize([summary])[0], old + seq, seq))
+    tlog.rebuild_state_log(db, ORIGIN, name, priv)
+    db.commit()
+    db.close()
+    cf = env.config(panel=PANEL)
+    cf["snapshots"]["keep_days"] = 1
+    env.write_config(cf)
+    env.new_config = False
+    env.start_daemon()
+    # The stored snapshot is served at once; the one taken at start
+    # comes a moment later, and pruning after it.
+    stored = fetch(env, "/v1/vps").json()["snapshot"]["seq"]
+    wait_for(lambda: checkpoint(env)[2] > stored + 1, 15)
+    size = checkpoint(env)[2]
+    page = fetch(env, "/v1/snapshots?limit=1000").json()
+    t.eq(page["pruned_before"], size - 1, "every snapshot older than a day "
+         "had its records pruned", page["pruned_before"])
+    t.eq(len(page["snapshots"]), size, "and every summary stays")
+    r = env.get("/v1/vps?at=0")
+    t.eq(r.status, 410, "?at= a pruned snapshot is 410")
+    t.contains(r.text(), "pruned", "and says why")
+    one = fetch(env, "/v1/snapshots/0").json()
+    t.eq(one["records_kept"], False, "/v1/snapshots/{seq} says the records "
+         "are gone")
+    t.ok(tlog.verify_inclusion(0, size, tlog.unb64(one["leaf_hash"]),
+                               [tlog.unb64(p) for p in
+                                one["inclusion"]["proof"]],
+                               checkpoint(env)[3]),
+         "but the snapshot is still proven in the log")
+    t.eq(env.get("/v1/vps?at=%d" % (size - 1)).status, 200,
+         "the current snapshot keeps its records")
+    cf["snapshots"].pop("keep_days")
+    env.write_config(cf)
+    env.new_config = False
+
+
 def test_tampered(env):
     """A state that does not match its checkpoint is not served."""
     env.stop_daemon()
@@ -395,6 +444,6 @@ with Env("snapshots") as env:
     env.start(panel=PANEL)
     for fn in (test_checkpoint_and_snapshot, test_history, test_proofs,
                test_diff, test_failure, test_reload, test_go, test_kill9,
-               test_tampered):
+               test_retention, test_tampered):
         t.run(fn, env)
 t.done()

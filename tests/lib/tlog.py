@@ -260,3 +260,32 @@ def sign_response(priv, keyid_hex, method, path, query, status, headers,
     return [("Content-Digest", digest),
             ("Signature-Input", "sightline=" + si),
             ("Signature", "sightline=:%s:" % b64(priv.sign(base)))]
+
+
+def rebuild_state_log(db, origin, name, priv):
+    """What a reseller holding the key can do after editing the summaries
+    in a state.db (an sqlite3 connection): recompute the log's subtree
+    hashes from them and sign every checkpoint again, so that sightlined
+    starts on the edited log. Tests of what audits and retention see."""
+    sums = [bytes(s) for (s,) in db.execute(
+        "SELECT summary FROM snapshot ORDER BY seq")]
+    leaves = [leaf_hash(s) for s in sums]
+    db.execute("DELETE FROM loghash")
+    level = 0
+    while (len(leaves) >> level) > 0:
+        for i in range(len(leaves) >> level):
+            db.execute("INSERT INTO loghash (level, idx, hash) VALUES "
+                       "(?, ?, ?)", (level, i, root(
+                           leaves[i << level:(i + 1) << level])))
+        level += 1
+    db.execute("DELETE FROM checkpoint WHERE size > ?", (len(leaves),))
+    for (size,) in db.execute("SELECT size FROM checkpoint").fetchall():
+        db.execute("UPDATE checkpoint SET note = ? WHERE size = ?",
+                   (sign_note(checkpoint_text(origin, size,
+                                              root(leaves[:size])),
+                              name, priv), size))
+    if not db.execute("SELECT 1 FROM checkpoint WHERE size = ?",
+                      (len(leaves),)).fetchone():
+        db.execute("INSERT INTO checkpoint (size, note) VALUES (?, ?)",
+                   (len(leaves), sign_note(checkpoint_text(
+                       origin, len(leaves), root(leaves)), name, priv)))
