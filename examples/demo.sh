@@ -3,7 +3,8 @@
 # Virtualizor, SolusVM 1, SolusVM 2, VirtFusion) and one sightlined in front
 # of all of them, with examples/sightline.conf and the default policies on
 # 127.0.0.1; shows a few hoster queries with their answers, checks a signed
-# answer with sightline verify-response, and stays up until Ctrl-C
+# answer with sightline verify-response, audits the snapshot log twice
+# with sightline audit, and stays up until Ctrl-C
 # (DEMO_ONESHOT=1: stop after the queries).
 #
 # Environment (set by make): SRCDIR, BUILDDIR, PYTHON3, OPENSSL, CURL.
@@ -164,7 +165,16 @@ audit() {
 }
 show "sightline audit $URL --key reseller.vkey --state audit   (the hoster's first audit: trust on first use)"
 audit || die "the first audit failed"
-hoster -o /dev/null "$URL/v1/vps?fresh=1"
+# ?fresh=1 refreshes a panel at most every min_refresh_interval (10 s).
+echo
+echo "(asking ?fresh=1 until the panels are refreshed and a second snapshot is logged)"
+i=0
+until hoster "$URL/v1/checkpoint" | sed -n 2p | grep -qv '^1$'; do
+	i=$((i + 1))
+	[ $i -lt 30 ] || die "no second snapshot; see $DEMO/sightlined.log"
+	hoster -o /dev/null "$URL/v1/vps?fresh=1"
+	sleep 1
+done
 show "sightline audit ...   (after another snapshot: consistency proven, changes, cosignature)"
 audit || die "the second audit failed"
 
