@@ -111,7 +111,7 @@ uint8_t
 }
 
 /*
- * Check a snapshot summary's form (PROOF_SUMMARY_TYPE) and fill its seq,
+ * Check a snapshot summary's form (SNAPSHOT_TYPE) and fill its seq,
  * record count and record root (any may be NULL). Returns 0, or -1 with
  * a reason.
  */
@@ -128,9 +128,9 @@ proof_summary(const json_t *s, uint64_t *seq, uint64_t *count,
 		return -1;
 	}
 	type = json_string_value(json_object_get(s, "type"));
-	if (type == NULL || strcmp(type, PROOF_SUMMARY_TYPE) != 0) {
+	if (type == NULL || strcmp(type, SNAPSHOT_TYPE) != 0) {
 		err_set(err, "the summary's type is not \"%s\"",
-		    PROOF_SUMMARY_TYPE);
+		    SNAPSHOT_TYPE);
 		return -1;
 	}
 	if (proof_uint_member(s, "seq", &q, err) == -1 ||

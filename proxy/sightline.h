@@ -469,7 +469,6 @@ char		*store_checkpoint_at(struct store *, uint64_t, size_t *, char *);
 int		 store_prune(struct store *, uint64_t, char *);
 
 /* proof.c */
-#define PROOF_SUMMARY_TYPE	"sightline/snapshot/v1"
 /* What a checked PROOF established. */
 struct proof_result {
 	struct note_checkpoint	 pr_cp;		/* the checkpoint it ends in */
