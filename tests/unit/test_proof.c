@@ -200,7 +200,7 @@ make_proof(json_t **summary, json_t **record)
 	*summary = NULL;
 	for (i = 0; i < NSNAP; i++) {
 		s = json_pack("{s:s, s:i, s:i, s:i, s:o, s:[]}", "type",
-		    PROOF_SUMMARY_TYPE, "seq", (int)i, "time", 1700000000 +
+		    SNAPSHOT_TYPE, "seq", (int)i, "time", 1700000000 +
 		    (int)i, "records", i == 3 ? NREC : 0, "root", i == 3 ?
 		    b64(root) : b64(empty), "panels");
 		proof_leaf_hash(s, log[i], err);
