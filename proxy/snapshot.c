@@ -297,11 +297,19 @@ snapshot_holds(const json_t *rec, enum inv_key kind, const char *key)
 	return 0;
 }
 
+static int
+snapshot_index_cmp(const void *a, const void *b)
+{
+	size_t	 x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * The records of sn holding address key: fills idx with up to max record
  * indexes, in id order, and returns how many there are in all. The
- * current snapshot answers from its inventories' indexes; an older one
- * is read record by record.
+ * current snapshot answers from its inventories' indexes (panel by
+ * panel, so sorted after); an older one is read record by record.
  */
 size_t
 snapshot_lookup(const struct snapshot *sn, enum inv_key kind, const char *key,
@@ -325,6 +333,9 @@ snapshot_lookup(const struct snapshot *sn, enum inv_key kind, const char *key,
 				total++;
 			}
 		}
+		if (total > 1)
+			qsort(idx, total < max ? total : max, sizeof(*idx),
+			    snapshot_index_cmp);
 		return total;
 	}
 	for (i = 0; i < sn->sn_nrecs; i++) {
