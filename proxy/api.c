@@ -29,8 +29,8 @@
 
 #define API_PARAM_MAX	256	/* a decoded query value */
 #define API_PARAMS_MAX	5	/* query parameters one route takes */
-#define API_SNAPSHOTS_PAGE	100	/* summaries per /v1/snapshots page */
-#define API_SNAPSHOTS_PAGE_MAX	1000
+#define API_SNAPSHOTS_PAGE	100	/* summaries per /v1/snapshots page,
+					   by default; STORE_PAGE_MAX at most */
 
 struct api_pending {
 	TAILQ_ENTRY(api_pending) ap_entry;
@@ -647,7 +647,7 @@ api_snapshots(struct front_req *fq, const char *before, const char *limit)
 
 	if ((before[0] != '\0' && (bf = api_number(fq, "before", before, 0,
 	    LLONG_MAX)) == -1) || (limit[0] != '\0' && (lim = api_number(fq,
-	    "limit", limit, 1, API_SNAPSHOTS_PAGE_MAX)) == -1))
+	    "limit", limit, 1, STORE_PAGE_MAX)) == -1))
 		return;
 	if (store_snapshots(sto, (uint64_t)bf, (size_t)lim, &ss, &n, err) ==
 	    -1) {

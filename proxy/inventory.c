@@ -130,32 +130,62 @@ inv_index_add(struct inv_index *ix, const char *key, size_t rec)
 	return 0;
 }
 
-/* Index the MACs and IP addresses the hoster can see in a redacted record. */
-static int
-inv_index_record(struct inventory *inv, const json_t *red, size_t i)
+/*
+ * Call fn(arg, kind, address) for each MAC and IP address (canonical, an
+ * IP without its prefix) the hoster can see in a redacted record: what
+ * lookups find, in the current inventory and in older snapshots alike.
+ * Stops at the first call that does not return 0, and returns its value.
+ */
+int
+inventory_addresses(const json_t *red, inventory_address_fn fn, void *arg)
 {
 	char		 canon[ADDR_IP_LEN], host[ADDR_IP_LEN];
 	char		 mac[ADDR_MAC_LEN + 1];
 	const char	*s;
 	json_t		*ifc, *ip;
 	size_t		 j, k;
+	int		 rc;
 
 	json_array_foreach(json_object_get(red, "interfaces"), j, ifc) {
 		s = json_string_value(json_object_get(ifc, "mac"));
 		if (s != NULL && addr_mac_canon(s, mac) == 0 &&
-		    inv_index_add(inv->inv_bymac, mac, i) == -1)
-			return -1;
+		    (rc = fn(arg, INV_MAC, mac)) != 0)
+			return rc;
 		json_array_foreach(json_object_get(ifc, "ips"), k, ip) {
 			s = json_string_value(ip);
 			if (s == NULL || addr_ip_canon(s, canon, sizeof(canon),
 			    ADDR_PREFIX_OK) == -1)
 				continue;
 			addr_ip_host(canon, host, sizeof(host));
-			if (inv_index_add(inv->inv_byip, host, i) == -1)
-				return -1;
+			if ((rc = fn(arg, INV_IP, host)) != 0)
+				return rc;
 		}
 	}
 	return 0;
+}
+
+struct inv_indexing {
+	struct inventory	*ii_inv;
+	size_t			 ii_rec;
+};
+
+/* inventory_address_fn: index one address of a record. */
+static int
+inv_index_address(void *arg, enum inv_key kind, const char *key)
+{
+	struct inv_indexing	*ii = arg;
+
+	return inv_index_add(kind == INV_IP ? ii->ii_inv->inv_byip :
+	    ii->ii_inv->inv_bymac, key, ii->ii_rec);
+}
+
+/* Index the MACs and IP addresses the hoster can see in a redacted record. */
+static int
+inv_index_record(struct inventory *inv, const json_t *red, size_t i)
+{
+	struct inv_indexing	 ii = { inv, i };
+
+	return inventory_addresses(red, inv_index_address, &ii);
 }
 
 static int

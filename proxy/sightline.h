@@ -968,6 +968,7 @@ struct inventory {
 };
 
 enum inv_key { INV_IP, INV_MAC };
+typedef int (*inventory_address_fn)(void *, enum inv_key, const char *);
 struct inventory_builder;
 struct inventory_builder *inventory_builder_new(const char *, json_t *,
 		    json_t *, struct policy *, char *);
@@ -976,6 +977,8 @@ struct inventory *inventory_builder_take(struct inventory_builder *);
 void		 inventory_builder_free(struct inventory_builder *);
 struct inventory *inventory_build(const char *, json_t *, json_t *,
 		    struct policy *, char *);
+int		 inventory_addresses(const json_t *, inventory_address_fn,
+		    void *);
 struct inventory *inventory_ref(struct inventory *);
 void		 inventory_unref(struct inventory *);
 const struct inv_record *inventory_find(const struct inventory *,

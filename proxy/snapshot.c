@@ -266,35 +266,18 @@ snapshot_find(const struct snapshot *sn, const char *id)
 	return r == NULL ? -1 : r - sn->sn_recs;
 }
 
-/* Does the redacted record hold address key (an IP without prefix, a MAC)? */
-static int
-snapshot_holds(const json_t *rec, enum inv_key kind, const char *key)
-{
-	char		 canon[ADDR_IP_LEN], host[ADDR_IP_LEN];
-	char		 mac[ADDR_MAC_LEN + 1];
-	const char	*s;
-	json_t		*ifc, *ip;
-	size_t		 j, k;
+struct snapshot_wanted {
+	enum inv_key	 sw_kind;
+	const char	*sw_key;
+};
 
-	json_array_foreach(json_object_get(rec, "interfaces"), j, ifc) {
-		if (kind == INV_MAC) {
-			s = json_string_value(json_object_get(ifc, "mac"));
-			if (s != NULL && addr_mac_canon(s, mac) == 0 &&
-			    strcmp(mac, key) == 0)
-				return 1;
-			continue;
-		}
-		json_array_foreach(json_object_get(ifc, "ips"), k, ip) {
-			s = json_string_value(ip);
-			if (s == NULL || addr_ip_canon(s, canon, sizeof(canon),
-			    ADDR_PREFIX_OK) == -1)
-				continue;
-			addr_ip_host(canon, host, sizeof(host));
-			if (strcmp(host, key) == 0)
-				return 1;
-		}
-	}
-	return 0;
+/* inventory_address_fn: 1 (stop) at the address looked up. */
+static int
+snapshot_is_wanted(void *arg, enum inv_key kind, const char *key)
+{
+	const struct snapshot_wanted	*sw = arg;
+
+	return kind == sw->sw_kind && strcmp(key, sw->sw_key) == 0;
 }
 
 static int
@@ -316,6 +299,7 @@ snapshot_lookup(const struct snapshot *sn, enum inv_key kind, const char *key,
     size_t *idx, size_t max)
 {
 	const struct inv_record	*found[SNAPSHOT_LOOKUP_MAX];
+	struct snapshot_wanted	 sw = { kind, key };
 	json_t			*rec;
 	ssize_t			 at;
 	size_t			 i, j, n, total = 0;
@@ -341,7 +325,8 @@ snapshot_lookup(const struct snapshot *sn, enum inv_key kind, const char *key,
 	for (i = 0; i < sn->sn_nrecs; i++) {
 		rec = json_loadb(sn->sn_recs[i].sr_body, sn->sn_recs[i].sr_len,
 		    0, NULL);
-		if (rec != NULL && snapshot_holds(rec, kind, key)) {
+		if (rec != NULL && inventory_addresses(rec, snapshot_is_wanted,
+		    &sw) == 1) {
 			if (total < max)
 				idx[total] = i;
 			total++;

@@ -174,9 +174,7 @@ def verify_note(note, vkey):
 
 def sign_note(text, name, priv):
     """text + a signature line by (name, Ed25519PrivateKey)."""
-    pub = priv.public_key().public_bytes_raw() if hasattr(
-        priv.public_key(), "public_bytes_raw") else _raw_pub(priv)
-    sig = key_id(name, 1, pub) + priv.sign(text.encode())
+    sig = key_id(name, 1, _raw_pub(priv)) + priv.sign(text.encode())
     return text + "\n\u2014 %s %s\n" % (name, base64.b64encode(sig).decode())
 
 
