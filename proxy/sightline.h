@@ -1063,6 +1063,10 @@ struct snapshot {
 	size_t			 sn_ninv;
 	struct store_rec	*sn_stored;
 	size_t			 sn_nstored;
+	char			*sn_check;	/* the hypervisor cross-check's
+					   details, RFC 8785; NULL when no
+					   hypervisor is configured */
+	size_t			 sn_check_len;
 };
 typedef void (*snapshot_done_fn)(void *);
 int		 snapshot_open(struct event_base *, const struct conf *, char *);
@@ -1082,6 +1086,24 @@ struct store	*snapshot_store(void);
 ssize_t		 snapshot_find(const struct snapshot *, const char *);
 size_t		 snapshot_lookup(const struct snapshot *, enum inv_key,
 		    const char *, size_t *, size_t);
+
+/* libvirt.c */
+#define HYPER_DOMAINS_MAX	100000	/* domains of one hypervisor */
+#define HYPER_XML_MAX		(1024 * 1024)	/* one domain's XML */
+int		 hyper_list(const char *, json_t **, char *);
+
+/* hvcheck.c */
+#define HVCHECK_TYPE		"sightline/crosscheck/v1"
+/* One configured hypervisor, after it was listed. */
+struct hv_node {
+	const char	*hn_panel;
+	const char	*hn_node;
+	const json_t	*hn_domains;	/* from hyper_list; NULL: unreachable */
+	const char	*hn_error;	/* why it is unreachable, or NULL */
+};
+json_t		*hvcheck_details(const struct hv_node *, size_t,
+		    const json_t *, const struct keys *, json_t **, char *);
+json_t		*hvcheck_counts(const json_t *);
 
 /* metrics.c */
 void		 metrics_request(int);

@@ -120,6 +120,7 @@ snapshot_unref(struct snapshot *sn)
 	free(sn->sn_recs);
 	merkle_tree_free(sn->sn_tree);
 	free(sn->sn_summary);
+	free(sn->sn_check);
 	free(sn);
 }
 
