@@ -330,7 +330,7 @@ main(int argc, char **argv)
 		    (long long)(START_TIME + seq * 300));
 		t0 = mono_now();
 		if (store_append(st, START_TIME + (int64_t)seq * 300, summary,
-		    n, root, recs, nrecs, disclose, NULL, err) == -1)
+		    n, root, recs, nrecs, disclose, NULL, NULL, err) == -1)
 			fail("store_append", err);
 		times[seq] = mono_now() - t0;
 		if ((seq + 1) % PER_DAY != 0 || (seq + 1 != PER_DAY &&

@@ -682,18 +682,39 @@ api_snapshots(struct front_req *fq, const char *before, const char *limit)
 	api_send_json(fq, &b);
 }
 
-/* /v1/snapshots/{seq}: one summary, and its inclusion in the log. */
+/*
+ * /v1/snapshots/{seq}: one summary, and its inclusion in the log.
+ * /v1/snapshots/{seq}/consistency: the same, with the hypervisor
+ * cross-check's details, whose SHA-256 the summary states.
+ */
 static void
-api_snapshot_one(struct front_req *fq, const char *rawseq)
+api_snapshot_one(struct front_req *fq, const char *rest)
 {
 	struct store_snapshot	 ss;
 	struct store		*sto = snapshot_store();
-	json_t			*incl, *doc, *summary, *p;
-	char			 err[ERR_MAX];
+	json_t			*incl, *doc, *summary, *p, *check = NULL;
+	char			 err[ERR_MAX], rawseq[API_PARAM_MAX];
+	char			*body;
+	const char		*slash;
 	uint8_t			 leaf[MERKLE_HASH_LEN];
 	long long		 seq;
 	uint64_t		 size = store_size(sto);
+	size_t			 len;
+	int			 consistency = 0;
 
+	if ((slash = strchr(rest, '/')) != NULL) {
+		if (strcmp(slash, "/consistency") != 0) {
+			front_problem(fq, 404, "not-found", "no such "
+			    "endpoint: %s", fq->fq_path);
+			return;
+		}
+		consistency = 1;
+	}
+	len = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+	if (len >= sizeof(rawseq))
+		len = sizeof(rawseq) - 1;
+	memcpy(rawseq, rest, len);
+	rawseq[len] = '\0';
 	if ((seq = api_number(fq, "a snapshot's seq", rawseq, 0,
 	    LLONG_MAX)) == -1)
 		return;
@@ -702,7 +723,23 @@ api_snapshot_one(struct front_req *fq, const char *rawseq)
 		    "the log holds %llu", seq, (unsigned long long)size);
 		return;
 	}
+	if (consistency) {
+		if (store_crosscheck(sto, (uint64_t)seq, &body, &len,
+		    err) == -1) {
+			front_problem(fq, 500, "state", "%s", err);
+			return;
+		}
+		check = body != NULL ? json_loadb(body, len, 0, NULL) :
+		    json_null();
+		free(body);
+		if (check == NULL) {
+			front_problem(fq, 500, "state", "snapshot %lld: its "
+			    "cross-check is not JSON", seq);
+			return;
+		}
+	}
 	if (store_snapshot(sto, (uint64_t)seq, &ss, err) == -1) {
+		json_decref(check);
 		front_problem(fq, 500, "state", "%s", err);
 		return;
 	}
@@ -710,6 +747,7 @@ api_snapshot_one(struct front_req *fq, const char *rawseq)
 	if (summary == NULL || (p = api_log_proof((uint64_t)seq, size,
 	    err)) == NULL) {
 		json_decref(summary);
+		json_decref(check);
 		store_snapshot_clear(&ss);
 		front_problem(fq, 500, "state", "snapshot %lld: %s", seq, err);
 		return;
@@ -723,6 +761,12 @@ api_snapshot_one(struct front_req *fq, const char *rawseq)
 	    "inclusion", incl, "checkpoint", json_object_get(p, "checkpoint"));
 	json_decref(p);
 	store_snapshot_clear(&ss);
+	/* json_object_set_new() frees check even when it fails. */
+	if (check != NULL &&
+	    json_object_set_new(doc, "crosscheck", check) == -1) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	api_send_doc(fq, doc);
 }
 

@@ -405,7 +405,8 @@ static void
 conf_parse_snapshots(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 {
 	static const char *const known[] = {
-		"state", "interval", "origin", "keep_days", NULL
+		"state", "interval", "origin", "keep_days",
+		"hypervisor_timeout", NULL
 	};
 	const json_t	*t;
 
@@ -423,6 +424,8 @@ conf_parse_snapshots(struct conf_ctx *cx, struct conf *cf, const json_t *top)
 	    SNAPSHOT_INTERVAL, SNAPSHOT_INTERVAL_MIN, SNAPSHOT_INTERVAL_MAX);
 	cf->cf_keep_days = (int)conf_int(cx, t, "snapshots", "keep_days", 0, 0,
 	    SNAPSHOT_KEEP_DAYS_MAX);
+	cf->cf_hyper_timeout = conf_number(cx, t, "snapshots",
+	    "hypervisor_timeout", HYPER_TIMEOUT, 1, HYPER_TIMEOUT_MAX);
 	if (json_object_get(t, "origin") != NULL) {
 		cf->cf_origin = conf_string(cx, t, "snapshots", "origin", NULL);
 		if (cf->cf_origin != NULL && !keys_name_valid(cf->cf_origin))
@@ -678,6 +681,65 @@ conf_check_url(struct conf_ctx *cx, const char *p, char *url)
 		url[--n] = '\0';
 }
 
+/*
+ * hypervisors = { { node = "hv01", uri = "qemu+ssh://..." }, ... }: the
+ * libvirt of each node, read at every snapshot to check the panel's
+ * records against the domains that really run (hvcheck.c). Only panels
+ * whose VMs are libvirt domains have them.
+ */
+static void
+conf_parse_hypers(struct conf_ctx *cx, struct conf *cf, const json_t *e,
+    const char *p, struct conf_panel *pc)
+{
+	static const char *const known[] = { "node", "uri", NULL };
+	const json_t	*list, *h;
+	struct conf_hyper *hy;
+	char		 kp[PATH_MAX], hp[PATH_MAX];
+	size_t		 i, j;
+
+	if ((list = json_object_get(e, "hypervisors")) == NULL)
+		return;
+	conf_keypath(kp, sizeof(kp), p, "hypervisors");
+	if ((list = conf_list(cx, list, kp)) == NULL)
+		return;
+	if (pc->pc_plugin != NULL && !pc->pc_plugin->pl_libvirt) {
+		conf_error(cx, kp, "the %s plugin's VMs are not libvirt "
+		    "domains: it has no hypervisors to check",
+		    pc->pc_plugin->pl_name);
+		return;
+	}
+	if (json_array_size(list) > HYPER_NODES_MAX) {
+		conf_error(cx, kp, "more than %d hypervisors", HYPER_NODES_MAX);
+		return;
+	}
+	if ((pc->pc_hypers = calloc(json_array_size(list) + 1,
+	    sizeof(*pc->pc_hypers))) == NULL)
+		fatalx("%s: out of memory", __func__);
+	json_array_foreach(list, i, h) {
+		snprintf(hp, sizeof(hp), "%s[%zu]", kp, i + 1);
+		hy = &pc->pc_hypers[pc->pc_nhypers++];
+		cf->cf_nhypers++;
+		if ((h = conf_table(cx, h, hp)) == NULL)
+			continue;
+		conf_unknown(cx, h, hp, known);
+		hy->hy_node = conf_string(cx, h, hp, "node", NULL);
+		hy->hy_uri = conf_string(cx, h, hp, "uri", NULL);
+		if (hy->hy_uri != NULL && (strlen(hy->hy_uri) > HYPER_URI_MAX ||
+		    strstr(hy->hy_uri, ":/") == NULL))
+			conf_error(cx, hp, "uri must be a libvirt URI of at "
+			    "most %d bytes, e.g. \"qemu+ssh://ro@%s/system\"",
+			    HYPER_URI_MAX, hy->hy_node != NULL ?
+			    hy->hy_node : "node");
+		if (hy->hy_node == NULL)
+			continue;
+		for (j = 0; j + 1 < pc->pc_nhypers; j++)
+			if (pc->pc_hypers[j].hy_node != NULL &&
+			    strcmp(pc->pc_hypers[j].hy_node, hy->hy_node) == 0)
+				conf_error(cx, hp, "node \"%s\" is listed twice",
+				    hy->hy_node);
+	}
+}
+
 static void
 conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
     const char *p, struct conf_panel *pc)
@@ -685,7 +747,8 @@ conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
 	static const char *const known[] = {
 		"name", "plugin", "url", "credentials", "ca_file",
 		"fingerprint", "policy", "min_refresh_interval", "concurrency", "connect_timeout",
-		"timeout", "max_body_bytes", "max_records", "options", NULL
+		"timeout", "max_body_bytes", "max_records", "options",
+		"hypervisors", NULL
 	};
 	char		 err[ERR_MAX], kp[PATH_MAX];
 	char		*s;
@@ -774,6 +837,7 @@ conf_parse_panel(struct conf_ctx *cx, struct conf *cf, const json_t *e,
 	if (pc->pc_options != NULL && pc->pc_plugin != NULL &&
 	    pc->pc_plugin->pl_options(pc->pc_options, err) == -1)
 		conf_error(cx, kp, "%s", err);
+	conf_parse_hypers(cx, cf, e, p, pc);
 }
 
 static void
@@ -904,7 +968,7 @@ done:
 void
 conf_free(struct conf *cf)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	if (cf == NULL)
 		return;
@@ -930,6 +994,11 @@ conf_free(struct conf *cf)
 		free(pc->pc_ca_file);
 		free(pc->pc_policy);
 		json_decref(pc->pc_options);
+		for (j = 0; j < pc->pc_nhypers; j++) {
+			free(pc->pc_hypers[j].hy_node);
+			free(pc->pc_hypers[j].hy_uri);
+		}
+		free(pc->pc_hypers);
 	}
 	free(cf->cf_panels);
 	keys_free(cf->cf_keys);

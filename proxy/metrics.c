@@ -44,6 +44,8 @@ static uint64_t		 metrics_snap_ok, metrics_snap_failed;
 static double		 metrics_snap_seconds;	/* the last one's work */
 static uint64_t		 metrics_snap_seq;
 static int64_t		 metrics_snap_time;	/* 0: none yet */
+static json_t		*metrics_check;	/* the current snapshot's
+					   cross-check counts, or NULL */
 
 static const char *const metrics_errnames[] = {
 	[UPSTREAM_OK] = "ok", [UPSTREAM_CONNECT] = "connect",
@@ -138,6 +140,17 @@ metrics_snapshot(int ok, double seconds, uint64_t seq, int64_t time)
 }
 
 /*
+ * The cross-check counts of the snapshot served now (the summary's
+ * "crosscheck", borrowed), or NULL when it has none.
+ */
+void
+metrics_crosscheck(const json_t *counts)
+{
+	json_decref(metrics_check);
+	metrics_check = counts != NULL ? json_deep_copy(counts) : NULL;
+}
+
+/*
  * How late the event loop ran a timer: the time during which no hoster
  * request could be served (a refresh building a large inventory, say).
  */
@@ -177,6 +190,7 @@ metrics_reset(void)
 	metrics_snap_seconds = 0;
 	metrics_snap_seq = 0;
 	metrics_snap_time = 0;
+	metrics_crosscheck(NULL);
 }
 
 static void
@@ -185,6 +199,35 @@ metrics_head(struct buf *o, const char *name, const char *type,
 {
 	buf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
 	    type);
+}
+
+/* The cross-check's gauges: nodes, domains, findings by kind. */
+static void
+metrics_render_check(struct buf *o)
+{
+	const char	*k;
+	json_t		*v;
+
+	if (metrics_check == NULL)
+		return;
+	metrics_head(o, "sightline_crosscheck_nodes", "gauge",
+	    "Hypervisors the snapshot served now was checked against.");
+	buf_printf(o, "sightline_crosscheck_nodes %lld\n", (long long)
+	    json_integer_value(json_object_get(metrics_check, "nodes")));
+	metrics_head(o, "sightline_crosscheck_domains", "gauge",
+	    "Domains those hypervisors listed.");
+	buf_printf(o, "sightline_crosscheck_domains %lld\n", (long long)
+	    json_integer_value(json_object_get(metrics_check, "domains")));
+	metrics_head(o, "sightline_crosscheck_findings", "gauge",
+	    "Findings of the hypervisor cross-check of the snapshot served "
+	    "now, by kind.");
+	json_object_foreach(metrics_check, k, v) {
+		if (strcmp(k, "nodes") == 0 || strcmp(k, "domains") == 0 ||
+		    !json_is_integer(v))
+			continue;
+		buf_printf(o, "sightline_crosscheck_findings{kind=\"%s\"} "
+		    "%lld\n", k, (long long)json_integer_value(v));
+	}
 }
 
 /*
@@ -317,5 +360,6 @@ metrics_render(const struct panel *const *panels, size_t npanels, size_t *len)
 		buf_printf(&o, "sightline_snapshot_duration_seconds %.6f\n",
 		    metrics_snap_seconds);
 	}
+	metrics_render_check(&o);
 	return buf_take(&o, len);
 }

@@ -55,6 +55,10 @@
 #define SNAPSHOT_INTERVAL_MIN	10
 #define SNAPSHOT_INTERVAL_MAX	86400
 #define SNAPSHOT_KEEP_DAYS_MAX	36500	/* keep_days: 0 keeps every record */
+#define HYPER_TIMEOUT		60	/* seconds to list every hypervisor */
+#define HYPER_TIMEOUT_MAX	3600
+#define HYPER_NODES_MAX		1024	/* hypervisors of one panel */
+#define HYPER_URI_MAX		1024	/* bytes of a libvirt URI */
 #define PANEL_MIN_REFRESH	10	/* ?fresh=1 refetches at most this often */
 #define PANEL_RECORDS		100000	/* VPSes per panel */
 #define PANEL_RECORDS_MAX	1000000
@@ -434,6 +438,14 @@ struct store_rec {
  * array of disclosure strings (or NULL: none). Returns 0, or -1 with err.
  */
 typedef int (*store_disclose_fn)(void *, size_t, char **, char *);
+#define STORE_CHECK_MAX		(16 * 1024 * 1024)	/* one cross-check */
+/* A snapshot's hypervisor cross-check, given to store_append(). */
+struct store_check {
+	const char	*sc_body;	/* the details, RFC 8785 */
+	size_t		 sc_len;
+	const char	*sc_disclosures;	/* JSON array of the disclosures
+					   of its commitments, or NULL */
+};
 struct store_snapshot {
 	uint64_t	 ss_seq;
 	int64_t		 ss_time;
@@ -451,7 +463,10 @@ const char	*store_origin(const struct store *);
 const char	*store_checkpoint(const struct store *, size_t *);
 int		 store_append(struct store *, int64_t, const char *, size_t,
 		    const uint8_t[MERKLE_HASH_LEN], const struct store_rec *,
-		    size_t, store_disclose_fn, void *, char *);
+		    size_t, store_disclose_fn, void *,
+		    const struct store_check *, char *);
+int		 store_crosscheck(struct store *, uint64_t, char **, size_t *,
+		    char *);
 int		 store_snapshot(struct store *, uint64_t,
 		    struct store_snapshot *, char *);
 int		 store_snapshots(struct store *, uint64_t, size_t,
@@ -640,6 +655,12 @@ struct conf_hoster {
 	char		*ho_cert_cn;		/* client certificate CN, or NULL */
 };
 
+/* A hypervisor of a panel: a node, and how to read its libvirt. */
+struct conf_hyper {
+	char		*hy_node;
+	char		*hy_uri;	/* opened read-only */
+};
+
 struct conf_panel {
 	char			*pc_name;
 	const struct plugin	*pc_plugin;
@@ -657,6 +678,8 @@ struct conf_panel {
 	size_t			 pc_max_body;
 	size_t			 pc_max_records;
 	json_t			*pc_options;	/* plugin options, checked by it */
+	struct conf_hyper	*pc_hypers;
+	size_t			 pc_nhypers;
 };
 
 struct conf {
@@ -686,6 +709,8 @@ struct conf {
 	char			*cf_origin;	/* NULL: "sightline/" key name */
 	double			 cf_snapshot_interval;
 	int			 cf_keep_days;	/* 0: keep every record */
+	double			 cf_hyper_timeout;	/* seconds to list them */
+	size_t			 cf_nhypers;	/* of every panel */
 };
 
 struct conf	*conf_load(const char *, char **);
@@ -804,6 +829,8 @@ struct plugin {
 	const char	*pl_name;
 	/* The path the API lives under; upstream paths are relative to it. */
 	const char	*pl_api_root;
+	/* 1 if the panel's VMs are libvirt domains: hypervisors may be set. */
+	int		 pl_libvirt;
 	/* The i-th allow-listed native endpoint pattern; NULL past the end. */
 	const char	*(*pl_endpoint)(size_t);
 	/*
@@ -1105,6 +1132,15 @@ json_t		*hvcheck_details(const struct hv_node *, size_t,
 		    const json_t *, const struct keys *, json_t **, char *);
 json_t		*hvcheck_counts(const json_t *);
 
+/* hvlist.c */
+#define HVLIST_THREADS		8	/* hypervisors listed at once */
+struct hvlist;
+typedef void (*hvlist_done_fn)(struct hvlist *, void *);
+struct hvlist	*hvlist_start(struct event_base *, const struct conf *, double,
+		    hvlist_done_fn, void *, char *);
+const struct hv_node *hvlist_nodes(const struct hvlist *, size_t *);
+void		 hvlist_free(struct hvlist *);
+
 /* metrics.c */
 void		 metrics_request(int);
 void		 metrics_upstream(const char *, int, enum upstream_error,
@@ -1112,6 +1148,7 @@ void		 metrics_upstream(const char *, int, enum upstream_error,
 void		 metrics_refresh(const char *, int, double, size_t);
 void		 metrics_policy_error(const char *);
 void		 metrics_snapshot(int, double, uint64_t, int64_t);
+void		 metrics_crosscheck(const json_t *);
 void		 metrics_connection(int);
 void		 metrics_loop_lag(double);
 char		*metrics_render(const struct panel *const *, size_t, size_t *);

@@ -41,9 +41,19 @@ struct snapshot_round {
 	int			 ro_periodic;	/* reschedules the timer */
 	snapshot_done_fn	 ro_cb;
 	void			*ro_arg;
+	struct hvlist		*ro_hv;		/* hypervisors being listed */
+};
+
+/* A round's hypervisor cross-check, for the snapshot it may make. */
+struct snapshot_check {
+	char		*sc_body;	/* the details, RFC 8785 */
+	size_t		 sc_len;
+	char		*sc_disclosures;	/* JSON array, or NULL */
+	json_t		*sc_counts;	/* for the summary */
 };
 
 static struct {
+	struct event_base	*sr_base;
 	struct store		*sr_store;
 	struct keys		*sr_keys;	/* a reference: the store borrows
 						   them past any reload */
@@ -211,7 +221,9 @@ snapshot_load(uint64_t seq, int *status, char *err)
 	}
 	sn->sn_nrecs = sn->sn_nstored;
 	if (snapshot_tree(sn, ss.ss_root, err) == -1 ||
-	    snapshot_check_summary(sn, err) == -1)
+	    snapshot_check_summary(sn, err) == -1 ||
+	    store_crosscheck(the_snap.sr_store, seq, &sn->sn_check,
+	    &sn->sn_check_len, err) == -1)
 		goto fail;
 	store_snapshot_clear(&ss);
 	return sn;
@@ -360,7 +372,7 @@ snapshot_disclose(void *arg, size_t i, char **out, char *err)
 /* The log leaf of snapshot sn, taken from the panels of st. */
 static char *
 snapshot_summary(const struct snapshot *sn, const struct state *st,
-    size_t *len, char *err)
+    const struct snapshot_check *chk, size_t *len, char *err)
 {
 	json_t		*s, *panels, *p;
 	char		 root[B64_LEN(MERKLE_HASH_LEN) + 1];
@@ -386,6 +398,12 @@ snapshot_summary(const struct snapshot *sn, const struct state *st,
 	    panels);
 	if (s == NULL)
 		goto oom;
+	if (chk != NULL && json_object_set(s, "crosscheck", chk->sc_counts) ==
+	    -1) {
+		json_decref(s);
+		err_set(err, "out of memory");
+		return NULL;
+	}
 	out = canon_dump(s, len, err);
 	json_decref(s);
 	return out;
@@ -439,8 +457,9 @@ snapshot_prune(int64_t now)
  * new one is committed.
  */
 static int
-snapshot_take(struct state *st, char *err)
+snapshot_take(struct state *st, const struct snapshot_check *chk, char *err)
 {
+	struct store_check		 stc, *stcp = NULL;
 	struct snapshot			*sn;
 	struct store_rec		*sr = NULL;
 	struct snapshot_rec		*r;
@@ -487,18 +506,30 @@ snapshot_take(struct state *st, char *err)
 		goto done;
 	sn->sn_seq = store_size(the_snap.sr_store);
 	sn->sn_time = time(NULL);
-	if ((sn->sn_summary = snapshot_summary(sn, st, &sn->sn_summary_len,
-	    err)) == NULL)
+	if ((sn->sn_summary = snapshot_summary(sn, st, chk,
+	    &sn->sn_summary_len, err)) == NULL)
 		goto done;
+	if (chk != NULL) {
+		stc.sc_body = chk->sc_body;
+		stc.sc_len = chk->sc_len;
+		stc.sc_disclosures = chk->sc_disclosures;
+		stcp = &stc;
+		if ((sn->sn_check = strdup(chk->sc_body)) == NULL) {
+			err_set(err, "out of memory");
+			goto done;
+		}
+		sn->sn_check_len = chk->sc_len;
+	}
 	if (store_append(the_snap.sr_store, sn->sn_time, sn->sn_summary,
 	    sn->sn_summary_len, sn->sn_root, sr, sn->sn_nrecs,
-	    snapshot_disclose, sn, err) == -1)
+	    snapshot_disclose, sn, stcp, err) == -1)
 		goto done;
 	snapshot_unref(the_snap.sr_current);
 	the_snap.sr_current = sn;
 	sn = NULL;
 	metrics_snapshot(1, mono_now() - start, the_snap.sr_current->sn_seq,
 	    the_snap.sr_current->sn_time);
+	metrics_crosscheck(chk != NULL ? chk->sc_counts : NULL);
 	log_info("snapshot %llu: %zu records committed in %.3f s",
 	    (unsigned long long)the_snap.sr_current->sn_seq,
 	    the_snap.sr_current->sn_nrecs, mono_now() - start);
@@ -510,14 +541,22 @@ done:
 	return rc;
 }
 
-/* Have st's inventories moved on since the current snapshot? */
+/*
+ * Have st's inventories, or what the hypervisors show, moved on since the
+ * current snapshot?
+ */
 static int
-snapshot_changed(const struct state *st)
+snapshot_changed(const struct state *st, const struct snapshot_check *chk)
 {
 	const struct snapshot	*cur = the_snap.sr_current;
 	size_t			 i;
 
 	if (cur == NULL || cur->sn_ninv != st->st_npanels)
+		return 1;
+	if ((chk == NULL) != (cur->sn_check == NULL))
+		return 1;
+	if (chk != NULL && (chk->sc_len != cur->sn_check_len ||
+	    memcmp(chk->sc_body, cur->sn_check, chk->sc_len) != 0))
 		return 1;
 	for (i = 0; i < st->st_npanels; i++)
 		if (cur->sn_inv[i] != st->st_panels[i]->pa_inv)
@@ -549,32 +588,90 @@ snapshot_failed(const char *why)
 	metrics_snapshot(0, 0, 0, 0);
 }
 
-/* Every panel of the round answered (or failed): snapshot, or say why not. */
 static void
-snapshot_round_done(void *arg)
+snapshot_check_clear(struct snapshot_check *chk)
 {
-	struct snapshot_round	*ro = arg;
-	struct state		*st = ro->ro_state;
-	const struct panel	*pa;
-	char			 err[ERR_MAX];
-	size_t			 i;
-	int			 ok = 1;
+	free(chk->sc_body);
+	free(chk->sc_disclosures);
+	json_decref(chk->sc_counts);
+	memset(chk, 0, sizeof(*chk));
+}
 
-	if (--ro->ro_waiting > 0)
-		return;
-	TAILQ_REMOVE(&the_snap.sr_rounds, ro, ro_entry);
-	for (i = 0; ok && i < st->st_npanels; i++) {
-		pa = st->st_panels[i];
-		if (pa->pa_inv == NULL || pa->pa_last_error[0] != '\0') {
-			snprintf(err, sizeof(err), "panel %s: %s",
-			    pa->pa_conf->pc_name, pa->pa_last_error[0] != '\0' ?
-			    pa->pa_last_error : "no inventory");
-			ok = 0;
+/*
+ * The hypervisor cross-check of st's records against the domains the
+ * nodes listed: details, their disclosures, and the counts (with the
+ * details' SHA-256) for the summary. Returns 0, or -1 with a reason.
+ */
+static int
+snapshot_crosscheck(const struct state *st, const struct hv_node *nodes,
+    size_t n, struct snapshot_check *chk, char *err)
+{
+	json_t			*records, *rec, *details = NULL;
+	json_t			*disclosures = NULL;
+	const struct inventory	*inv;
+	uint8_t			 h[SHA256_LEN];
+	char			 hex[SHA256_HEX_LEN + 1];
+	size_t			 i, j;
+	int			 rc = -1;
+
+	memset(chk, 0, sizeof(*chk));
+	if ((records = json_array()) == NULL)
+		goto oom;
+	/* The records as served: what was attested is what is checked. */
+	for (i = 0; i < st->st_npanels; i++) {
+		if (st->st_panels[i]->pa_conf->pc_nhypers == 0)
+			continue;
+		inv = st->st_panels[i]->pa_inv;
+		for (j = 0; j < inv->inv_nrecs; j++) {
+			if ((rec = json_loadb(inv->inv_recs[j].ir_json,
+			    inv->inv_recs[j].ir_len, 0, NULL)) == NULL ||
+			    json_array_append_new(records, rec) == -1)
+				goto oom;
 		}
 	}
+	if ((details = hvcheck_details(nodes, n, records, the_snap.sr_keys,
+	    &disclosures, err)) == NULL)
+		goto done;
+	if ((chk->sc_body = canon_dump(details, &chk->sc_len, err)) == NULL)
+		goto done;
+	if (disclosures != NULL && json_array_size(disclosures) > 0 &&
+	    (chk->sc_disclosures = json_dumps(disclosures, JSON_COMPACT)) ==
+	    NULL)
+		goto oom;
+	crypto_sha256(chk->sc_body, chk->sc_len, h);
+	hex_encode(h, SHA256_LEN, hex);
+	if ((chk->sc_counts = hvcheck_counts(details)) == NULL ||
+	    json_object_set_new(chk->sc_counts, "sha256",
+	    json_string(hex)) == -1)
+		goto oom;
+	rc = 0;
+	goto done;
+oom:
+	err_set(err, "out of memory");
+done:
+	if (rc == -1)
+		snapshot_check_clear(chk);
+	json_decref(records);
+	json_decref(details);
+	json_decref(disclosures);
+	return rc;
+}
+
+/*
+ * The end of a round: snapshot if anything changed (chk: the hypervisor
+ * cross-check, NULL without hypervisors), or say why not; reschedule,
+ * call back, free the round.
+ */
+static void
+snapshot_round_finish(struct snapshot_round *ro, int ok, char *err,
+    const struct snapshot_check *chk)
+{
+	struct state	*st = ro->ro_state;
+
+	TAILQ_REMOVE(&the_snap.sr_rounds, ro, ro_entry);
 	/* A round of a replaced configuration snapshots nothing. */
-	if (ok && st == the_snap.sr_state && snapshot_changed(st)) {
-		if (snapshot_take(st, err) == -1)
+	if (ok && st == the_snap.sr_state && snapshot_changed(st, chk)) {
+		if (snapshot_take(st, chk, err) == -1)
 			ok = 0;
 	}
 	if (!ok)
@@ -598,8 +695,69 @@ snapshot_round_done(void *arg)
 	}
 	if (ro->ro_cb != NULL)
 		ro->ro_cb(ro->ro_arg);
+	hvlist_free(ro->ro_hv);
 	state_unref(st);
 	free(ro);
+}
+
+/* hvlist_done_fn: every hypervisor answered, or the timeout passed. */
+static void
+snapshot_round_listed(struct hvlist *hv, void *arg)
+{
+	struct snapshot_round	*ro = arg;
+	struct snapshot_check	 chk;
+	const struct hv_node	*nodes;
+	char			 err[ERR_MAX];
+	size_t			 n, i;
+	int			 ok;
+
+	nodes = hvlist_nodes(hv, &n);
+	for (i = 0; i < n; i++)
+		if (nodes[i].hn_error != NULL)
+			log_warnx("panel %s: hypervisor %s: %s",
+			    nodes[i].hn_panel, nodes[i].hn_node,
+			    nodes[i].hn_error);
+	ok = snapshot_crosscheck(ro->ro_state, nodes, n, &chk, err) == 0;
+	if (!ok)
+		err_prefix(err, "the hypervisor cross-check: ");
+	snapshot_round_finish(ro, ok, err, ok ? &chk : NULL);
+	snapshot_check_clear(&chk);
+}
+
+/*
+ * Every panel of the round answered (or failed). With hypervisors, list
+ * them before the snapshot: its summary states what they showed.
+ */
+static void
+snapshot_round_done(void *arg)
+{
+	struct snapshot_round	*ro = arg;
+	struct state		*st = ro->ro_state;
+	const struct panel	*pa;
+	char			 err[ERR_MAX];
+	size_t			 i;
+	int			 ok = 1;
+
+	if (--ro->ro_waiting > 0)
+		return;
+	for (i = 0; ok && i < st->st_npanels; i++) {
+		pa = st->st_panels[i];
+		if (pa->pa_inv == NULL || pa->pa_last_error[0] != '\0') {
+			snprintf(err, sizeof(err), "panel %s: %s",
+			    pa->pa_conf->pc_name, pa->pa_last_error[0] != '\0' ?
+			    pa->pa_last_error : "no inventory");
+			ok = 0;
+		}
+	}
+	if (ok && st == the_snap.sr_state && st->st_conf->cf_nhypers > 0) {
+		if ((ro->ro_hv = hvlist_start(the_snap.sr_base, st->st_conf,
+		    st->st_conf->cf_hyper_timeout, snapshot_round_listed, ro,
+		    err)) != NULL)
+			return;
+		err_prefix(err, "listing the hypervisors: ");
+		ok = 0;
+	}
+	snapshot_round_finish(ro, ok, err, NULL);
 }
 
 /*
@@ -665,6 +823,19 @@ snapshot_unwait(void *arg)
 
 /* ---- life cycle ---- */
 
+/* The cross-check counts of a snapshot read back, for /metrics. */
+static void
+snapshot_metrics_loaded(const struct snapshot *sn)
+{
+	json_t	*s;
+
+	if ((s = json_loadb(sn->sn_summary, sn->sn_summary_len, 0,
+	    NULL)) == NULL)
+		return;
+	metrics_crosscheck(json_object_get(s, "crosscheck"));
+	json_decref(s);
+}
+
 /*
  * Open the state directory that cf names and verify it (store.c refuses
  * a log that does not match its last checkpoint). The last snapshot
@@ -685,6 +856,7 @@ snapshot_open(struct event_base *base, const struct conf *cf, char *err)
 		    "snapshots.origin");
 		return -1;
 	}
+	the_snap.sr_base = base;
 	the_snap.sr_keys = keys_ref(cf->cf_keys);
 	if ((the_snap.sr_store = store_open(cf->cf_state, the_snap.sr_keys,
 	    origin, 0, err)) == NULL)
@@ -707,6 +879,7 @@ snapshot_open(struct event_base *base, const struct conf *cf, char *err)
 		}
 		metrics_snapshot(-1, 0, the_snap.sr_current->sn_seq,
 		    the_snap.sr_current->sn_time);
+		snapshot_metrics_loaded(the_snap.sr_current);
 	}
 	return 0;
 }
@@ -794,6 +967,7 @@ snapshot_close(void)
 		TAILQ_REMOVE(&the_snap.sr_rounds, ro, ro_entry);
 		for (i = 0; i < ro->ro_state->st_npanels; i++)
 			panel_unwait(ro->ro_state->st_panels[i], ro);
+		hvlist_free(ro->ro_hv);
 		state_unref(ro->ro_state);
 		free(ro);
 	}

@@ -46,7 +46,11 @@
 
 #include "sightline.h"
 
-#define STORE_SCHEMA_VERSION	1
+/*
+ * Version 2 added each snapshot's hypervisor cross-check (issue 6); a
+ * writer brings a version 1 state up to date at open (store_create).
+ */
+#define STORE_SCHEMA_VERSION	2
 #define STORE_SHOW_ROOT		12	/* base64 characters of a root in a
 					   message: enough to tell two apart */
 
@@ -78,6 +82,9 @@ enum store_q {
 	STORE_Q_CHECKPOINT_LAST,
 	STORE_Q_PRUNE_MEMBERS,
 	STORE_Q_PRUNE_OBJECTS,
+	STORE_Q_CHECK_HAS,
+	STORE_Q_CHECK_PUT,
+	STORE_Q_CHECK_GET,
 	STORE_Q_COUNT
 };
 
@@ -107,8 +114,8 @@ static const char *const store_sql[STORE_Q_COUNT] = {
 	    "LEFT JOIN object o ON o.hash = m.hash "
 	    "WHERE m.last IS NULL ORDER BY m.id",
 	[STORE_Q_SNAPSHOT_PUT] =
-	    "INSERT INTO snapshot (seq, time, summary, root, count) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "INSERT INTO snapshot (seq, time, summary, root, count, check_hash) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[STORE_Q_SNAPSHOT_GET] =
 	    "SELECT seq, time, summary, root, count FROM snapshot "
 	    "WHERE seq = ?1",
@@ -137,6 +144,13 @@ static const char *const store_sql[STORE_Q_COUNT] = {
 	[STORE_Q_PRUNE_MEMBERS] = "DELETE FROM member WHERE last < ?1",
 	[STORE_Q_PRUNE_OBJECTS] =
 	    "DELETE FROM object WHERE hash NOT IN (SELECT hash FROM member)",
+	[STORE_Q_CHECK_HAS] = "SELECT 1 FROM crosscheck WHERE hash = ?1",
+	[STORE_Q_CHECK_PUT] =
+	    "INSERT INTO crosscheck (hash, body, disclosures) "
+	    "VALUES (?1, ?2, ?3)",
+	[STORE_Q_CHECK_GET] =
+	    "SELECT s.summary, s.check_hash, c.body FROM snapshot s "
+	    "LEFT JOIN crosscheck c ON c.hash = s.check_hash WHERE s.seq = ?1",
 };
 
 /*
@@ -162,6 +176,18 @@ static const char store_schema[] =
     "hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;"
     "CREATE TABLE checkpoint (size INTEGER PRIMARY KEY, note TEXT NOT NULL);";
 
+/*
+ * Version 2: a snapshot's hypervisor cross-check, stored once per
+ * distinct content (they rarely change between snapshots) under its
+ * SHA-256, which the snapshot's summary states. Never pruned: they are
+ * small, and they are what shows a hidden VM months later.
+ */
+static const char store_schema_v2[] =
+    "CREATE TABLE crosscheck (hash BLOB PRIMARY KEY, body BLOB NOT NULL, "
+    "disclosures TEXT);"
+    "ALTER TABLE snapshot ADD COLUMN check_hash BLOB;"
+    "UPDATE meta SET value = '2' WHERE key = 'schema';";
+
 /* One record of the latest snapshot: what the next one is compared with. */
 struct store_member {
 	const char	*sm_id;		/* in the block that holds them */
@@ -173,6 +199,7 @@ struct store {
 	char			 st_path[PATH_MAX];	/* for messages */
 	int			 st_dirfd;	/* flock'ed by a writer */
 	int			 st_readonly;
+	int			 st_schema;	/* its version */
 	const struct keys	*st_keys;	/* borrowed; NULL if read-only */
 	char			 st_origin[NOTE_ORIGIN_MAX + 1];
 	char			 st_vkey[KEYS_VKEY_MAX];
@@ -624,8 +651,9 @@ store_verify_latest(struct store *st, uint64_t size, char *err)
 	sqlite3_stmt	*s = NULL;
 	const char	*id;
 	const void	*body;
-	size_t		*offs = NULL, *no, n = 0, cap = 0, i, count;
+	size_t		*offs = NULL, *no, n = 0, cap = 0, i, count, clen;
 	uint64_t	 seq = size - 1;
+	char		*check;
 	int		 rc, ret = -1;
 
 	buf_init(&ids);
@@ -739,9 +767,17 @@ store_verify_latest(struct store *st, uint64_t size, char *err)
 	free(st->st_members);
 	st->st_members = m;
 	st->st_nmembers = n;
+	m = NULL;
+	/* Its cross-check, if it has one, must be the one it states. */
+	store_done(s);
+	s = NULL;
+	if (store_crosscheck(st, seq, &check, &clen, err) == -1)
+		goto done;
+	free(check);
 	ret = 0;
  done:
 	store_done(s);
+	free(m);
 	buf_free(&ids);
 	free(hashes);
 	free(offs);
@@ -1028,9 +1064,8 @@ store_create(struct store *st, const char *origin, char *err)
 			store_dberr(st, err, "creating the schema");
 			goto done;
 		}
-		snprintf(v, sizeof(v), "%d", STORE_SCHEMA_VERSION);
 		strlcpy(st->st_origin, origin, sizeof(st->st_origin));
-		if (store_meta_put(st, "schema", v, err) == -1 ||
+		if (store_meta_put(st, "schema", "1", err) == -1 ||
 		    store_meta_put(st, "origin", origin, err) == -1 ||
 		    store_meta_put(st, "vkey", st->st_keys->k_vkey, err) == -1 ||
 		    store_meta_put(st, "pruned", "0", err) == -1)
@@ -1039,6 +1074,14 @@ store_create(struct store *st, const char *origin, char *err)
 		    (note = store_sign(st, 0, root, &len, err)) == NULL ||
 		    store_put_checkpoint(st, 0, note, len, err) == -1)
 			goto done;
+	}
+	v[0] = '\0';
+	if (store_meta_get(st, "schema", v, sizeof(v), err) == -1)
+		goto done;
+	if (strcmp(v, "1") == 0 && sqlite3_exec(st->st_db, store_schema_v2,
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		store_dberr(st, err, "updating the schema to version 2");
+		goto done;
 	}
 	if (store_commit(st, err) == -1)
 		goto done;
@@ -1080,8 +1123,13 @@ store_check_meta(struct store *st, const struct keys *keys,
 		    "version)", st->st_path);
 		return -1;
 	}
+	/* A reader may meet a version 1 state: it has no cross-checks. */
 	snprintf(version, sizeof(version), "%d", STORE_SCHEMA_VERSION);
-	if (strcmp(v, version) != 0) {
+	if (strcmp(v, version) == 0)
+		st->st_schema = STORE_SCHEMA_VERSION;
+	else if (strcmp(v, "1") == 0 && st->st_readonly)
+		st->st_schema = 1;
+	else {
 		err_set(err, "state %s: schema version %s, where this "
 		    "sightline knows %d", st->st_path, v, STORE_SCHEMA_VERSION);
 		return -1;
@@ -1452,13 +1500,148 @@ store_db_size(struct store *st, uint64_t *size, char *err)
  * on the records and how many changed, not on the log's length. Returns
  * 0, or -1 with a reason and the store (on disk and in memory) as it was.
  */
+/*
+ * The hex SHA-256 that summary states for its cross-check, in hex (a
+ * string of SHA256_HEX_LEN + 1 bytes), or "" when it has none. Returns 0,
+ * or -1 when the summary is not JSON or its "crosscheck" is malformed.
+ */
+static int
+store_summary_check(const void *summary, size_t len,
+    char hex[SHA256_HEX_LEN + 1])
+{
+	json_t		*j, *c;
+	const char	*h;
+	int		 rc = -1;
+
+	hex[0] = '\0';
+	if ((j = json_loadb(summary, len, JSON_REJECT_DUPLICATES, NULL)) ==
+	    NULL)
+		return -1;
+	if ((c = json_object_get(j, "crosscheck")) == NULL)
+		rc = 0;
+	else if ((h = json_string_value(json_object_get(c, "sha256"))) !=
+	    NULL && strlen(h) == SHA256_HEX_LEN) {
+		strlcpy(hex, h, SHA256_HEX_LEN + 1);
+		rc = 0;
+	}
+	json_decref(j);
+	return rc;
+}
+
+/*
+ * The cross-check of snapshot seq: sets *body to a new copy of its
+ * details (RFC 8785), or to NULL when the snapshot has none, after
+ * checking them against their hash and the hash against the summary.
+ * Returns 0, or -1 with a reason.
+ */
+int
+store_crosscheck(struct store *st, uint64_t seq, char **body, size_t *len,
+    char *err)
+{
+	char		 want[SHA256_HEX_LEN + 1], have[SHA256_HEX_LEN + 1];
+	uint8_t		 h[SHA256_LEN], stored[SHA256_LEN];
+	sqlite3_stmt	*s;
+	const void	*sum, *b;
+	int		 ret = -1;
+
+	*body = NULL;
+	*len = 0;
+	if (st->st_schema < 2)
+		return 0;
+	if ((s = store_stmt(st, STORE_Q_CHECK_GET, err)) == NULL)
+		return -1;
+	store_bind_u64(s, 1, seq);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		err_set(err, "snapshot %llu is not in the log",
+		    (unsigned long long)seq);
+		goto done;
+	}
+	sum = sqlite3_column_blob(s, 0);
+	if (sum == NULL || store_summary_check(sum,
+	    (size_t)sqlite3_column_bytes(s, 0), want) == -1) {
+		store_refuse(st, err, "the summary of snapshot %llu has a "
+		    "malformed crosscheck", (unsigned long long)seq);
+		goto done;
+	}
+	if (sqlite3_column_type(s, 1) == SQLITE_NULL) {
+		if (want[0] != '\0') {
+			store_refuse(st, err, "snapshot %llu states a "
+			    "cross-check that is not stored",
+			    (unsigned long long)seq);
+			goto done;
+		}
+		ret = 0;
+		goto done;
+	}
+	if (store_col_hash(s, 1, stored) == -1 ||
+	    (b = sqlite3_column_blob(s, 2)) == NULL) {
+		store_refuse(st, err, "the cross-check of snapshot %llu is "
+		    "missing", (unsigned long long)seq);
+		goto done;
+	}
+	*len = (size_t)sqlite3_column_bytes(s, 2);
+	crypto_sha256(b, *len, h);
+	hex_encode(h, SHA256_LEN, have);
+	if (!crypto_memeq(h, stored, SHA256_LEN) || strcmp(have, want) != 0) {
+		store_refuse(st, err, "the stored cross-check of snapshot %llu "
+		    "does not match %s", (unsigned long long)seq,
+		    want[0] == '\0' ? "its summary, which states none" :
+		    "the hash its summary states");
+		goto done;
+	}
+	if ((*body = malloc(*len + 1)) == NULL) {
+		err_set(err, "out of memory");
+		goto done;
+	}
+	memcpy(*body, b, *len);
+	(*body)[*len] = '\0';
+	ret = 0;
+ done:
+	store_done(s);
+	if (ret == -1)
+		*len = 0;
+	return ret;
+}
+
+/* Keep check, once per distinct content; set h to its hash. */
+static int
+store_put_check(struct store *st, const struct store_check *check,
+    uint8_t h[SHA256_LEN], char *err)
+{
+	sqlite3_stmt	*s;
+	int		 have;
+
+	crypto_sha256(check->sc_body, check->sc_len, h);
+	if ((s = store_stmt(st, STORE_Q_CHECK_HAS, err)) == NULL)
+		return -1;
+	store_bind_hash(s, 1, h);
+	have = sqlite3_step(s) == SQLITE_ROW;
+	store_done(s);
+	if (have)
+		return 0;
+	if ((s = store_stmt(st, STORE_Q_CHECK_PUT, err)) == NULL)
+		return -1;
+	store_bind_hash(s, 1, h);
+	sqlite3_bind_blob(s, 2, check->sc_body, (int)check->sc_len,
+	    SQLITE_STATIC);
+	if (check->sc_disclosures != NULL)
+		sqlite3_bind_text(s, 3, check->sc_disclosures, -1,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 3);
+	return store_run(st, s, "storing the cross-check", err);
+}
+
 int
 store_append(struct store *st, int64_t when, const char *summary,
     size_t slen, const uint8_t root[MERKLE_HASH_LEN],
     const struct store_rec *recs, size_t n, store_disclose_fn disclose,
-    void *arg, char *err)
+    void *arg, const struct store_check *check, char *err)
 {
 	char			 a[STORE_SHOW_ROOT + 4], b[STORE_SHOW_ROOT + 4];
+	char			 want[SHA256_HEX_LEN + 1];
+	char			 have[SHA256_HEX_LEN + 1];
+	uint8_t			 ch[SHA256_LEN];
 	struct merkle_node	 nodes[MERKLE_LEVELS_MAX + 1];
 	struct store_next	 next;
 	uint8_t			 leaf[MERKLE_HASH_LEN], h[MERKLE_HASH_LEN];
@@ -1486,6 +1669,26 @@ store_append(struct store *st, int64_t when, const char *summary,
 	}
 	if (store_check_recs(recs, n, err) == -1)
 		return -1;
+	/* The summary must state the cross-check's hash, or none. */
+	if (store_summary_check(summary, slen, want) == -1) {
+		err_set(err, "the summary's \"crosscheck\" has no SHA-256");
+		return -1;
+	}
+	if (check != NULL) {
+		if (check->sc_len == 0 || check->sc_len > STORE_CHECK_MAX) {
+			err_set(err, "a cross-check of %zu bytes (at most %d)",
+			    check->sc_len, STORE_CHECK_MAX);
+			return -1;
+		}
+		crypto_sha256(check->sc_body, check->sc_len, ch);
+		hex_encode(ch, SHA256_LEN, have);
+	} else
+		have[0] = '\0';
+	if (strcmp(want, have) != 0) {
+		err_set(err, "the summary's \"crosscheck\" does not state the "
+		    "cross-check's SHA-256");
+		return -1;
+	}
 
 	/*
 	 * The root must be the records' before it is signed into the log:
@@ -1530,6 +1733,8 @@ store_append(struct store *st, int64_t when, const char *summary,
 	}
 	if (store_merge(st, recs, n, 1, seq, disclose, arg, err) == -1)
 		goto done;
+	if (check != NULL && store_put_check(st, check, ch, err) == -1)
+		goto done;
 
 	if ((s = store_stmt(st, STORE_Q_SNAPSHOT_PUT, err)) == NULL)
 		goto done;
@@ -1538,6 +1743,10 @@ store_append(struct store *st, int64_t when, const char *summary,
 	sqlite3_bind_blob(s, 3, summary, (int)slen, SQLITE_STATIC);
 	store_bind_hash(s, 4, root);
 	store_bind_u64(s, 5, n);
+	if (check != NULL)
+		store_bind_hash(s, 6, ch);
+	else
+		sqlite3_bind_null(s, 6);
 	if (store_run(st, s, "storing the snapshot", err) == -1)
 		goto done;
 

@@ -172,7 +172,7 @@ append(struct store *st, char *const *ids, char *const *bodies, size_t n,
 	free(m->summary);
 	m->summary = make_summary(seq, m->when, n, m->root);
 	rc = store_append(st, m->when, m->summary, strlen(m->summary),
-	    m->root, recs, n, disclose, recs, err);
+	    m->root, recs, n, disclose, recs, NULL, err);
 	if (rc == 0) {
 		for (i = 0; i < n; i++) {
 			m->ids[i] = xstrdup(ids[i]);
@@ -200,7 +200,7 @@ append_plain(struct store *st, char *err)
 	records_root(recs, n, root);
 	sum = make_summary(seq, (int64_t)seq, n, root);
 	rc = store_append(st, (int64_t)seq, sum, strlen(sum), root, recs, n,
-	    disclose, recs, err);
+	    disclose, recs, NULL, err);
 	free(sum);
 	generated_free(ids, bodies, n);
 	return rc;
@@ -698,30 +698,30 @@ test_refusals(void)
 	recs[0].sr_id = ids[1];
 	recs[1].sr_id = ids[0];
 	tap_ok(store_append(st, 1, sum, strlen(sum), root, recs, n, NULL,
-	    NULL, err) == -1 && strstr(err, "sorted") != NULL,
+	    NULL, NULL, err) == -1 && strstr(err, "sorted") != NULL,
 	    "unsorted records are refused: %s", err);
 	recs[1].sr_id = ids[1];
 	tap_ok(store_append(st, 1, sum, strlen(sum), root, recs, n, NULL,
-	    NULL, err) == -1 && strstr(err, "repeats") != NULL,
+	    NULL, NULL, err) == -1 && strstr(err, "repeats") != NULL,
 	    "a repeated id is refused: %s", err);
 	recs[0].sr_id = ids[0];
 
 	/* The wrong root, a hash that is not the body's, the wrong seq. */
 	root[0] ^= 1;
 	tap_ok(store_append(st, 1, sum, strlen(sum), root, recs, n, NULL,
-	    NULL, err) == -1 && strstr(err, "root") != NULL,
+	    NULL, NULL, err) == -1 && strstr(err, "root") != NULL,
 	    "a root that is not the records' is refused: %s", err);
 	root[0] ^= 1;
 	recs[2].sr_hash[0] ^= 1;
 	records_root(recs, n, bad);
 	tap_ok(store_append(st, 1, sum, strlen(sum), bad, recs, n, NULL,
-	    NULL, err) == -1 && strstr(err, "not the leaf hash") != NULL,
+	    NULL, NULL, err) == -1 && strstr(err, "not the leaf hash") != NULL,
 	    "a record hash that is not the body's is refused: %s", err);
 	recs[2].sr_hash[0] ^= 1;
 	free(sum);
 	sum = make_summary(5, 1, n, root);
 	tap_ok(store_append(st, 1, sum, strlen(sum), root, recs, n, NULL,
-	    NULL, err) == -1 && strstr(err, "\"seq\"") != NULL,
+	    NULL, NULL, err) == -1 && strstr(err, "\"seq\"") != NULL,
 	    "a summary with the wrong seq is refused: %s", err);
 	free(sum);
 	sum = make_summary(1, 1, n, root);
@@ -729,14 +729,14 @@ test_refusals(void)
 	/* A failing disclosure maker rolls the whole snapshot back. */
 	disclose_fail = 1;
 	tap_ok(store_append(st, 1, sum, strlen(sum), root, recs, n, disclose,
-	    recs, err) == -1 && strstr(err, "the disclosure maker failed") !=
+	    recs, NULL, err) == -1 && strstr(err, "the disclosure maker failed") !=
 	    NULL, "a failed disclosure fails the append: %s", err);
 	disclose_fail = 0;
 	tap_int(store_size(st), 1, "after all that, the log is unchanged");
 	tap_str(store_checkpoint(st, &cplen), cp0, "... and so is its head");
 	ndisclosed = 0;
 	tap_int(store_append(st, 1, sum, strlen(sum), root, recs, n, disclose,
-	    recs, err), 0, "the same snapshot, done right, is appended");
+	    recs, NULL, err), 0, "the same snapshot, done right, is appended");
 	tap_ok(ndisclosed > 0, "... and its disclosures asked for again (%zu)",
 	    ndisclosed);
 	free(sum);
@@ -895,6 +895,179 @@ test_corruption(void)
 	    "WHERE seq = 5", "the records of snapshot 5 do not match its root");
 	free(note);
 	models_free();
+}
+
+/* A summary for snapshot seq of recs that states check's SHA-256 (hex). */
+static char *
+check_summary(uint64_t seq, const struct store_rec *recs, size_t n,
+    const char *hex, uint8_t root[MERKLE_HASH_LEN])
+{
+	char	 b64[B64_LEN(MERKLE_HASH_LEN) + 1], buf[512];
+
+	records_root(recs, n, root);
+	b64_encode(root, MERKLE_HASH_LEN, B64_STD, b64);
+	if (hex != NULL)
+		snprintf(buf, sizeof(buf), "{\"count\":%zu,\"crosscheck\":"
+		    "{\"hidden-vm\":1,\"sha256\":\"%s\"},\"root\":\"%s\","
+		    "\"seq\":%llu,\"time\":%llu}", n, hex, b64,
+		    (unsigned long long)seq, (unsigned long long)seq);
+	else
+		snprintf(buf, sizeof(buf), "{\"count\":%zu,\"root\":\"%s\","
+		    "\"seq\":%llu,\"time\":%llu}", n, b64,
+		    (unsigned long long)seq, (unsigned long long)seq);
+	return xstrdup(buf);
+}
+
+/* Append snapshot seq of generated records, with check (or none). */
+static int
+append_checked(struct store *st, const char *check, const char *hex,
+    char *err)
+{
+	char			*ids[NRECS], *bodies[NRECS], *sum;
+	struct store_rec	 recs[NRECS];
+	struct store_check	 sc;
+	uint8_t			 root[MERKLE_HASH_LEN];
+	uint64_t		 seq = store_size(st);
+	size_t			 n;
+	int			 rc;
+
+	n = generate(seq, ids, bodies);
+	fill_recs(recs, ids, bodies, n);
+	sum = check_summary(seq, recs, n, hex, root);
+	sc.sc_body = check;
+	sc.sc_len = check != NULL ? strlen(check) : 0;
+	sc.sc_disclosures = "[\"WyJzYWx0IiwibmFtZSIsInZtIl0\"]";
+	rc = store_append(st, (int64_t)seq, sum, strlen(sum), root, recs, n,
+	    NULL, NULL, check != NULL ? &sc : NULL, err);
+	free(sum);
+	generated_free(ids, bodies, n);
+	return rc;
+}
+
+static long long
+sql_count(const char *path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*s;
+	long long	 n = -1;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		bail("sqlite3_open", path);
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Hypervisor cross-checks (schema 2): kept with their snapshot, once per
+ * distinct content, bound to the summary's hash, checked at open; and a
+ * state of schema 1 read as it is and brought up to date by a writer.
+ */
+static void
+test_crosscheck(void)
+{
+	static const char c1[] = "{\"findings\":[{\"kind\":\"hidden-vm\"}]}";
+	static const char c2[] = "{\"findings\":[]}";
+	char		 dir[PATH_MAX], path[PATH_MAX], err[ERR_MAX];
+	char		 h1[SHA256_HEX_LEN + 1], h2[SHA256_HEX_LEN + 1];
+	char		*body;
+	uint8_t		 h[SHA256_LEN];
+	struct store	*st;
+	sqlite3		*db;
+	size_t		 len;
+
+	crypto_sha256(c1, strlen(c1), h);
+	hex_encode(h, SHA256_LEN, h1);
+	crypto_sha256(c2, strlen(c2), h);
+	hex_encode(h, SHA256_LEN, h2);
+	path_in(dir, sizeof(dir), "check", NULL);
+	path_in(path, sizeof(path), "check", STORE_FILE);
+	if ((st = store_open(dir, keys, ORIGIN, 0, err)) == NULL)
+		bail("store_open", err);
+	tap_int(append_checked(st, c1, h1, err), 0,
+	    "a snapshot with a cross-check is appended");
+	tap_int(append_checked(st, NULL, NULL, err), 0,
+	    "... then one without");
+	tap_int(append_checked(st, c1, h1, err), 0, "... then the same one");
+	tap_int(append_checked(st, c2, h2, err), 0, "... then another one");
+	tap_ok(append_checked(st, c2, h1, err) == -1 &&
+	    strstr(err, "does not state") != NULL,
+	    "a summary stating another hash is refused: %s", err);
+	tap_ok(append_checked(st, NULL, h1, err) == -1 &&
+	    strstr(err, "does not state") != NULL,
+	    "a summary stating a cross-check not given is refused: %s", err);
+	tap_ok(append_checked(st, c1, NULL, err) == -1 &&
+	    strstr(err, "does not state") != NULL,
+	    "a cross-check the summary does not state is refused: %s", err);
+	tap_ok(store_crosscheck(st, 0, &body, &len, err) == 0 && body != NULL &&
+	    len == strlen(c1) && strcmp(body, c1) == 0,
+	    "snapshot 0's cross-check reads back");
+	free(body);
+	tap_ok(store_crosscheck(st, 1, &body, &len, err) == 0 && body == NULL,
+	    "snapshot 1 has none");
+	tap_ok(store_crosscheck(st, 3, &body, &len, err) == 0 && body != NULL &&
+	    strcmp(body, c2) == 0, "snapshot 3's reads back");
+	free(body);
+	tap_ok(store_crosscheck(st, 9, &body, &len, err) == -1,
+	    "an unknown snapshot's is an error: %s", err);
+	store_close(st);
+	tap_int(sql_count(path, "SELECT count(*) FROM crosscheck"), 2,
+	    "two distinct cross-checks are stored once each");
+	tap_int(sql_count(path, "SELECT count(*) FROM crosscheck WHERE "
+	    "disclosures LIKE '[%'"), 2, "... with their disclosures");
+	if ((st = store_open(dir, keys, ORIGIN, 0, err)) == NULL)
+		bail("store_open", err);
+	tap_ok(store_crosscheck(st, 2, &body, &len, err) == 0 && body != NULL &&
+	    strcmp(body, c1) == 0, "after reopening, snapshot 2's reads back");
+	free(body);
+	store_close(st);
+
+	corrupt(path, "check-body", "UPDATE crosscheck SET body = CAST("
+	    "'{\"findings\":[ ]}' AS BLOB) WHERE body = CAST('{\"findings\""
+	    ":[]}' AS BLOB)", "does not match the hash its summary states");
+	corrupt(path, "check-dropped", "UPDATE snapshot SET check_hash = "
+	    "NULL WHERE seq = 3", "states a cross-check that is not stored");
+	corrupt(path, "check-missing", "DELETE FROM crosscheck WHERE body = "
+	    "CAST('{\"findings\":[]}' AS BLOB)",
+	    "the cross-check of snapshot 3 is missing");
+
+	/* A state of schema 1, as issue 5 wrote it. */
+	path_in(dir, sizeof(dir), "check-v1", NULL);
+	path_in(path, sizeof(path), "check-v1", STORE_FILE);
+	if ((st = store_open(dir, keys, ORIGIN, 0, err)) == NULL)
+		bail("store_open", err);
+	if (append_checked(st, NULL, NULL, err) == -1 ||
+	    append_checked(st, NULL, NULL, err) == -1)
+		bail("append", err);
+	store_close(st);
+	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db,
+	    "DROP TABLE crosscheck; ALTER TABLE snapshot DROP COLUMN "
+	    "check_hash; UPDATE meta SET value = '1' WHERE key = 'schema'",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		bail("making a schema 1 state", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	st = store_open(dir, NULL, NULL, STORE_READONLY, err);
+	tap_ok(st != NULL, "a reader opens a schema 1 state: %s",
+	    st != NULL ? "ok" : err);
+	tap_ok(st != NULL && store_crosscheck(st, 1, &body, &len, err) == 0 &&
+	    body == NULL, "... whose snapshots have no cross-check");
+	store_close(st);
+	tap_int(sql_count(path, "SELECT value FROM meta WHERE key = 'schema'"),
+	    1, "... and leaves it at schema 1");
+	if ((st = store_open(dir, keys, ORIGIN, 0, err)) == NULL)
+		bail("store_open", err);
+	tap_int(sql_count(path, "SELECT value FROM meta WHERE key = 'schema'"),
+	    2, "a writer brings it to schema 2");
+	tap_int(append_checked(st, c1, h1, err), 0,
+	    "... and appends a cross-check to it");
+	tap_ok(store_size(st) == 3 && store_crosscheck(st, 2, &body, &len,
+	    err) == 0 && body != NULL && strcmp(body, c1) == 0,
+	    "... which reads back, after the two snapshots of schema 1");
+	free(body);
+	store_close(st);
 }
 
 /* The child of a crash round: append generated snapshots until killed. */
@@ -1073,6 +1246,7 @@ main(void)
 	test_generated();
 	test_refusals();
 	test_corruption();
+	test_crosscheck();
 	test_crash();
 
 	keys_vkey_clear(&vk);
