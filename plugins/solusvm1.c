@@ -1127,6 +1127,7 @@ solusvm1_endpoint(size_t i)
 
 const struct plugin plugin_solusvm1 = {
 	.pl_name = "solusvm1",
+	.pl_libvirt = 1,
 	.pl_api_root = SVM_API_ROOT,
 	.pl_endpoint = solusvm1_endpoint,
 	.pl_credentials = solusvm1_credentials,

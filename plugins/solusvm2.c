@@ -239,6 +239,7 @@ solusvm2_endpoint(size_t i)
 
 const struct plugin plugin_solusvm2 = {
 	.pl_name = "solusvm2",
+	.pl_libvirt = 1,
 	.pl_api_root = SVM2_API_ROOT,
 	.pl_endpoint = solusvm2_endpoint,
 	.pl_credentials = rest_credentials,

@@ -231,6 +231,7 @@ virtfusion_endpoint(size_t i)
 
 const struct plugin plugin_virtfusion = {
 	.pl_name = "virtfusion",
+	.pl_libvirt = 1,
 	.pl_api_root = VF_API_ROOT,
 	.pl_endpoint = virtfusion_endpoint,
 	.pl_credentials = rest_credentials,

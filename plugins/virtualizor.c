@@ -1517,6 +1517,7 @@ virtualizor_endpoint(size_t i)
 
 const struct plugin plugin_virtualizor = {
 	.pl_name = "virtualizor",
+	.pl_libvirt = 1,
 	.pl_api_root = VZ_API_ROOT,
 	.pl_endpoint = virtualizor_endpoint,
 	.pl_credentials = virtualizor_credentials,

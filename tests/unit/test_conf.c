@@ -49,6 +49,9 @@
 			"url = \"https://pve.example.net:8006/\", " \
 			"credentials = \"pve.token\", policy = \"policy.lua\""
 #define PANELS_OK	"panels = { { " PANEL_FIELDS " } }\n"
+#define VZ_FIELDS	"name = \"vz\", plugin = \"virtualizor\", " \
+			"url = \"https://vz.example.net:4085\", " \
+			"credentials = \"vz.cred\", policy = \"policy.lua\""
 #define PANELS_WITH(x)	"panels = { { " PANEL_FIELDS ", " x " } }\n"
 #define KEYS_OK		"keys = { signing = \"t.skey\", secret = \"t.secret\" }\n"
 #define SNAPSHOTS_OK	"snapshots = { state = \"state\" }\n"
@@ -103,6 +106,7 @@ static const struct {
 	{ "t-short.secret", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n",
 	  0600 },
 	{ "t-garbage.secret", "not base64 at all!\n", 0600 },
+	{ "vz.cred", "adminapikey=key&adminapipass=pass\n", 0600 },
 };
 
 static int
@@ -409,10 +413,17 @@ test_full(void)
 	    "    url = \"http://localhost\",\n"
 	    "    credentials = \"pve.token\", ca_file = \"ca.pem\",\n"
 	    "    policy = \"policy.lua\", options = {} },\n"
+	    "  { name = \"vz\", plugin = \"virtualizor\",\n"
+	    "    url = \"https://vz.example.net:4085\",\n"
+	    "    credentials = \"vz.cred\", policy = \"policy.lua\",\n"
+	    "    hypervisors = {\n"
+	    "      { node = \"hv01\", uri = \"qemu+ssh://ro@hv01/system\" },\n"
+	    "      { node = \"hv02\", uri = \"test:///tmp/hv02.xml\" } } },\n"
 	    "}\n"
 	    "log = \"/var/log/sightline.log\"\n"
 	    "snapshots = { state = \"/var/lib/sightline\", interval = 10,\n"
-	    "    origin = \"example.net/reseller-log\", keep_days = 36500 }\n",
+	    "    origin = \"example.net/reseller-log\", keep_days = 36500,\n"
+	    "    hypervisor_timeout = 3600 }\n",
 	    &errors);
 	if (!tap_ok(cf != NULL && errors == NULL,
 	    "a configuration using every key loads")) {
@@ -447,7 +458,14 @@ test_full(void)
 	tap_ok(hex_decode(OTHER_HEX, other, SHA256_LEN, 0) == 0 &&
 	    memcmp(other, cf->cf_hosters[2].ho_token, SHA256_LEN) == 0,
 	    "token_sha256 is read in either case");
-	tap_int((long long)cf->cf_npanels, 2, "two panels");
+	tap_int((long long)cf->cf_npanels, 3, "three panels");
+	tap_ok(cf->cf_hyper_timeout == 3600, "snapshots.hypervisor_timeout");
+	tap_ok(cf->cf_nhypers == 2 && cf->cf_panels[2].pc_nhypers == 2 &&
+	    cf->cf_panels[0].pc_nhypers == 0, "two hypervisors, of vz");
+	tap_str(cf->cf_panels[2].pc_hypers[1].hy_node, "hv02",
+	    "a hypervisor's node");
+	tap_str(cf->cf_panels[2].pc_hypers[1].hy_uri, "test:///tmp/hv02.xml",
+	    "its URI, as it is");
 	pc = &cf->cf_panels[0];
 	tap_str(pc->pc_url, "http://[::1]:8006",
 	    "http to [::1] is allowed and every trailing slash goes");
@@ -689,6 +707,36 @@ static const struct {
 	{ "no snapshots table", VALID "snapshots = nil\n",
 	  "snapshots", "missing: the snapshot log needs a state directory",
 	  1 },
+	{ "hypervisors of a Proxmox panel", BASE
+	  PANELS_WITH("hypervisors = { { node = \"pve1\", "
+	  "uri = \"qemu:///system\" } }"), "panels[1].hypervisors",
+	  "the proxmox plugin's VMs are not libvirt domains", 1 },
+	{ "a hypervisor without uri", BASE
+	  "panels = { { " VZ_FIELDS ", hypervisors = { { node = \"hv01\" "
+	  "} } } }\n", "panels[1].hypervisors[1].uri", "missing", 1 },
+	{ "a hypervisor without node", BASE
+	  "panels = { { " VZ_FIELDS ", hypervisors = { { uri = "
+	  "\"qemu:///system\" } } } }\n", "panels[1].hypervisors[1].node",
+	  "missing", 1 },
+	{ "a hypervisor URI that is not one", BASE
+	  "panels = { { " VZ_FIELDS ", hypervisors = { { node = \"hv01\", "
+	  "uri = \"hv01.example.net\" } } } }\n",
+	  "panels[1].hypervisors[1]", "uri must be a libvirt URI", 1 },
+	{ "a node listed twice", BASE
+	  "panels = { { " VZ_FIELDS ", hypervisors = { { node = \"hv01\", "
+	  "uri = \"qemu:///system\" }, { node = \"hv01\", "
+	  "uri = \"qemu:///session\" } } } }\n",
+	  "panels[1].hypervisors[2]", "node \"hv01\" is listed twice", 1 },
+	{ "an unknown key in a hypervisor", BASE
+	  "panels = { { " VZ_FIELDS ", hypervisors = { { node = \"hv01\", "
+	  "uri = \"qemu:///system\", password = \"x\" } } } }\n",
+	  "panels[1].hypervisors[1].password", "unknown key", 1 },
+	{ "hypervisors that are not a list", BASE
+	  "panels = { { " VZ_FIELDS ", hypervisors = \"hv01\" } }\n",
+	  "panels[1].hypervisors", "expected a list", 1 },
+	{ "a hypervisor_timeout of 0", VALID
+	  "snapshots = { state = \"s\", hypervisor_timeout = 0 }\n",
+	  "snapshots.hypervisor_timeout", "", 1 },
 	{ "snapshots without state", VALID "snapshots = { interval = 60 }\n",
 	  "snapshots.state", "missing", 1 },
 	{ "an unknown key in snapshots", VALID
