@@ -1096,6 +1096,8 @@ size_t		 snapshot_lookup(const struct snapshot *, enum inv_key,
 #define HYPER_DOMAINS_MAX	100000	/* domains of one hypervisor */
 #define HYPER_XML_MAX		(1024 * 1024)	/* one domain's XML */
 int		 hyper_list(const char *, json_t **, char *);
+int		 hyper_devices(const char *, size_t, json_t *, char *);
+void		 hyper_uri_display(const char *, char *, size_t, char *, size_t);
 
 /* hvcheck.c */
 #define HVCHECK_TYPE		"sightline/crosscheck/v1"
