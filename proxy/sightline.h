@@ -114,6 +114,7 @@ char		*file_read(const char *, size_t, size_t *, char *);
 int		 file_check_private(const char *, char *);
 int		 path_resolve(const char *, const char *, char *, size_t);
 void		 path_dir(const char *, char *, size_t);
+int		 strings_sort(json_t *, int);
 
 /* log.c */
 void		 log_init(int);
@@ -569,6 +570,10 @@ json_t		*norm_time(const char *);
 #define XML_DEPTH_MAX		16	/* element nesting below the body */
 #define XML_INPUT_MAX		(256 * 1024 * 1024)	/* bytes of one body */
 json_t		*xml_parse(const char *, size_t, char *);
+typedef int (*xml_open_fn)(void *, int, const char *, const char **, char *);
+typedef int (*xml_close_fn)(void *, int, const char *, char *);
+int		 xml_walk(const char *, size_t, xml_open_fn, xml_close_fn,
+		    void *, char *);
 
 /* canon.c */
 #define CANON_DEPTH_MAX		64	/* nested arrays and objects */
@@ -1118,6 +1123,8 @@ size_t		 snapshot_lookup(const struct snapshot *, enum inv_key,
 #define HYPER_DOMAINS_MAX	100000	/* domains of one hypervisor */
 #define HYPER_XML_MAX		(1024 * 1024)	/* one domain's XML */
 int		 hyper_list(const char *, json_t **, char *);
+int		 hyper_devices(const char *, size_t, json_t *, char *);
+void		 hyper_uri_display(const char *, char *, size_t, char *, size_t);
 
 /* hvcheck.c */
 #define HVCHECK_TYPE		"sightline/crosscheck/v1"

@@ -544,3 +544,47 @@ path_dir(const char *path, char *out, size_t outlen)
 	else
 		snprintf(out, outlen, "%.*s", (int)(slash - path), path);
 }
+
+static int
+strings_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Sort arr, an array of strings, in place, bytewise; drop repeats when
+ * unique is set. Returns 0, or -1 when an element is not a string or
+ * out of memory (arr is then left as it was, or emptied).
+ */
+int
+strings_sort(json_t *arr, int unique)
+{
+	const char	**v;
+	json_t		*copy;
+	size_t		 i, n = json_array_size(arr);
+	int		 rc = -1;
+
+	if ((copy = json_copy(arr)) == NULL)
+		return -1;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		json_decref(copy);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((v[i] = json_string_value(json_array_get(copy, i))) ==
+		    NULL)
+			goto done;
+	qsort(v, n, sizeof(*v), strings_cmp);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++) {
+		if (unique && i > 0 && strcmp(v[i], v[i - 1]) == 0)
+			continue;
+		if (json_array_append_new(arr, json_string(v[i])) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	free(v);
+	json_decref(copy);
+	return rc;
+}

@@ -16,6 +16,11 @@
  * next to child elements (mixed content) is an error, as it never occurs
  * in an API answer and could not be shown faithfully.
  *
+ * xml_walk() serves documents whose meaning lies in attributes, which
+ * the mapping above drops: a libvirt domain's XML (libvirt.c). It hands
+ * each element's name, depth and attributes to the caller and keeps
+ * nothing itself, so libvirt.c needs no expat of its own.
+ *
  * Hostile input: the body arrives from the network. No DTD is ever read:
  * a DOCTYPE is refused (inside the synthetic root it is a syntax error
  * anyway), so no entity can be declared and no external entity loaded;
@@ -49,9 +54,13 @@ struct xml_frame {
 struct xml_ctx {
 	XML_Parser	 xc_parser;
 	struct xml_frame xc_stack[XML_DEPTH_MAX + 1];
-	int		 xc_depth;	/* frames in use */
+	int		 xc_depth;	/* frames in use; xml_walk: open elements */
 	int		 xc_failed;
 	char		 xc_err[ERR_MAX];
+	/* xml_walk() only */
+	xml_open_fn	 xc_open;
+	xml_close_fn	 xc_close;
+	void		*xc_arg;
 };
 
 static void
@@ -313,4 +322,83 @@ xml_parse(const char *body, size_t len, char *err)
 		xml_frame_clear(&x.xc_stack[i]);
 	XML_ParserFree(x.xc_parser);
 	return out;
+}
+
+static void
+xml_walk_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	struct xml_ctx	*x = arg;
+	char		 why[ERR_MAX];
+
+	if (x->xc_failed)
+		return;
+	x->xc_depth++;
+	why[0] = '\0';
+	if (x->xc_open != NULL &&
+	    x->xc_open(x->xc_arg, x->xc_depth, name, attrs, why) == -1)
+		xml_fail(x, why[0] != '\0' ? why : "refused by its reader");
+}
+
+static void
+xml_walk_end(void *arg, const XML_Char *name)
+{
+	struct xml_ctx	*x = arg;
+	char		 why[ERR_MAX];
+
+	if (x->xc_failed)
+		return;
+	why[0] = '\0';
+	if (x->xc_close != NULL &&
+	    x->xc_close(x->xc_arg, x->xc_depth, name, why) == -1)
+		xml_fail(x, why[0] != '\0' ? why : "refused by its reader");
+	x->xc_depth--;
+}
+
+/*
+ * Walk the XML document body (len bytes, one root element): on_open() is
+ * called for each element as it starts, with its depth (the root is 1),
+ * its name and its attributes (name, value, ..., NULL); on_close() as it
+ * ends. Either may be NULL, or return -1 with a reason in its last
+ * argument (ERR_MAX bytes) to stop the walk. Text is ignored. No DTD is
+ * read, as in xml_parse(). Returns 0, or -1 with a reason in err: the
+ * callback's, or expat's description and a byte offset, never the input.
+ */
+int
+xml_walk(const char *body, size_t len, xml_open_fn on_open,
+    xml_close_fn on_close, void *arg, char *err)
+{
+	struct xml_ctx	 x;
+	int		 rc = -1;
+
+	if (len > XML_INPUT_MAX) {
+		err_set(err, "the XML is larger than %d bytes", XML_INPUT_MAX);
+		return -1;
+	}
+	memset(&x, 0, sizeof(x));
+	x.xc_open = on_open;
+	x.xc_close = on_close;
+	x.xc_arg = arg;
+	/* A whole document: expat reads its declaration and encoding. */
+	if ((x.xc_parser = XML_ParserCreate(NULL)) == NULL) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	XML_SetUserData(x.xc_parser, &x);
+	XML_SetElementHandler(x.xc_parser, xml_walk_start, xml_walk_end);
+	XML_SetStartDoctypeDeclHandler(x.xc_parser, xml_doctype);
+	XML_SetEntityDeclHandler(x.xc_parser, xml_entity);
+	XML_SetParamEntityParsing(x.xc_parser, XML_PARAM_ENTITY_PARSING_NEVER);
+	if (XML_Parse(x.xc_parser, body, (int)len, 1) != XML_STATUS_OK ||
+	    x.xc_failed) {
+		if (x.xc_failed)
+			err_set(err, "%s", x.xc_err);
+		else
+			err_set(err, "the XML is not well-formed (%s near "
+			    "byte %lld)", XML_ErrorString(XML_GetErrorCode(
+			    x.xc_parser)), (long long)XML_GetCurrentByteIndex(
+			    x.xc_parser));
+	} else
+		rc = 0;
+	XML_ParserFree(x.xc_parser);
+	return rc;
 }

@@ -3,8 +3,9 @@
 # C file under proxy/ and plugins/ (see STYLE.md). Prints TAP.
 #  - no unbounded or unchecked string and number functions;
 #  - each library behind one file: curl in upstream.c, Lua in sandbox.c,
-#    OpenSSL in crypto.c, expat in xml.c, SQLite in store.c, evhttp and bufferevents in
-#    front.c, the event loop itself only where timers and signals are armed;
+#    OpenSSL in crypto.c, expat in xml.c, SQLite in store.c, libvirt in
+#    libvirt.c, evhttp and bufferevents in front.c, the event loop itself
+#    only where timers and signals are armed;
 #  - every file opens with a comment that says what it is for;
 #  - no marker of unfinished work.
 cd "${top_srcdir:-.}" || exit 1
@@ -40,6 +41,7 @@ only '(lua|lauxlib|lualib)\.h' proxy/sandbox.c
 only 'openssl/' proxy/crypto.c
 only '(expat|expat_external)\.h' proxy/xml.c
 only 'sqlite3\.h' proxy/store.c
+only 'libvirt/' proxy/libvirt.c
 only 'event2/(http|buffer|bufferevent|listener|keyvalq)' proxy/front.c
 only 'event2/event\.h' proxy/front.c proxy/upstream.c proxy/panel.c proxy/sightlined.c \
     proxy/snapshot.c
