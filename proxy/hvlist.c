@@ -138,15 +138,30 @@ hvlist_ready(evutil_socket_t fd, short what, void *arg)
 	hv->hv_abandoned = 1;
 	for (i = 0; i < hv->hv_n; i++) {
 		n = &hv->hv_nodes[i];
-		if (!n->hl_done)
-			snprintf(n->hl_error, sizeof(n->hl_error), "no answer "
-			    "within %.0f s (snapshots.hypervisor_timeout)",
-			    hv->hv_timeout);
 		hv->hv_result[i].hn_panel = n->hl_panel;
 		hv->hv_result[i].hn_node = n->hl_node;
 		hv->hv_result[i].hn_domains = n->hl_domains;
-		hv->hv_result[i].hn_error = n->hl_domains != NULL ? NULL :
-		    n->hl_error;
+		hv->hv_result[i].hn_error = NULL;
+		if (n->hl_domains != NULL)
+			continue;
+		/*
+		 * libvirt's reason names hosts, paths and accounts of the
+		 * reseller's network: it goes to the log, and the hoster is
+		 * told only which kind of failure it was.
+		 */
+		if (!n->hl_done) {
+			snprintf(n->hl_error, sizeof(n->hl_error), "no answer "
+			    "within %.0f s (snapshots.hypervisor_timeout)",
+			    hv->hv_timeout);
+			log_warnx("panel %s: hypervisor %s: %s", n->hl_panel,
+			    n->hl_node, n->hl_error);
+		} else {
+			log_warnx("panel %s: hypervisor %s: %s", n->hl_panel,
+			    n->hl_node, n->hl_error);
+			strlcpy(n->hl_error, HVLIST_UNREADABLE,
+			    sizeof(n->hl_error));
+		}
+		hv->hv_result[i].hn_error = n->hl_error;
 	}
 	pthread_mutex_unlock(&hv->hv_lock);
 	hv->hv_cb(hv, hv->hv_arg);

@@ -1141,6 +1141,8 @@ json_t		*hvcheck_counts(const json_t *);
 
 /* hvlist.c */
 #define HVLIST_THREADS		8	/* hypervisors listed at once */
+#define HVLIST_UNREADABLE	"libvirt refused or failed to list it; " \
+				"sightlined's log says why"
 struct hvlist;
 typedef void (*hvlist_done_fn)(struct hvlist *, void *);
 struct hvlist	*hvlist_start(struct event_base *, const struct conf *, double,

@@ -708,15 +708,10 @@ snapshot_round_listed(struct hvlist *hv, void *arg)
 	struct snapshot_check	 chk;
 	const struct hv_node	*nodes;
 	char			 err[ERR_MAX];
-	size_t			 n, i;
+	size_t			 n;
 	int			 ok;
 
 	nodes = hvlist_nodes(hv, &n);
-	for (i = 0; i < n; i++)
-		if (nodes[i].hn_error != NULL)
-			log_warnx("panel %s: hypervisor %s: %s",
-			    nodes[i].hn_panel, nodes[i].hn_node,
-			    nodes[i].hn_error);
 	ok = snapshot_crosscheck(ro->ro_state, nodes, n, &chk, err) == 0;
 	if (!ok)
 		err_prefix(err, "the hypervisor cross-check: ");

@@ -49,6 +49,20 @@ HOSTER_TOKEN = "hoster-secret-0123456789abcdef"
 HOSTER_PVE_ID = "noc@pve!sightline"
 # The deployment key's name in every test.
 KEY_NAME = "sightline.test/reseller"
+# Every panel's emulator and the credentials line it accepts, by the panel
+# name the multi-panel tests configure (Env.start_panels).
+PANEL_EMULATORS = {
+    "pve": ("proxmox", "pve_emu.py", PVE_TOKEN),
+    "vz": ("virtualizor", "virtualizor_emu.py",
+           "adminapikey=sightlinekey0000000000000000test&"
+           "adminapipass=sightlinepass000000000000000test"),
+    "svm1": ("solusvm1", "solusvm1_emu.py",
+             "id=sightline&key=CANARY-APIKEY-0123456789abcdef"),
+    "svm2": ("solusvm2", "solusvm2_emu.py",
+             "svm2-test-token-0123456789abcdef"),
+    "vf": ("virtfusion", "virtfusion_emu.py",
+           "vf-test-token-0123456789abcdef"),
+}
 
 
 class Tap:
@@ -330,7 +344,7 @@ class Env:
         self.port = self.port or free_port()
         self.plain_port = self.plain_port or free_port()
         p = {"name": "pve", "plugin": "proxmox",
-             "url": "https://127.0.0.1:%d" % self.emu_port,
+             "url": "https://127.0.0.1:%d" % (self.emu_port or 1),
              "credentials": self.cred_path,
              "ca_file": self.path("ca.pem"), "policy": POLICY}
         if self.emu is not None and not self.emu_tls:
@@ -437,8 +451,56 @@ class Env:
         self.daemon = None
         return rc
 
+    def start_panels(self, names=tuple(PANEL_EMULATORS), args=()):
+        """Start the emulators of the panels named (PANEL_EMULATORS) over
+        TLS, with args; returns their panels' configuration (a list of
+        dicts, default policies) for config(panels=...)."""
+        self.emus = getattr(self, "emus", [])
+        panels = []
+        for name in names:
+            plugin, script, cred = PANEL_EMULATORS[name]
+            port = free_port()
+            err = open(self.path("%s-emu.err" % name), "w")
+            proc = subprocess.Popen(
+                [PYTHON, os.path.join(SRCDIR, "tests", "emu", script),
+                 "--listen", "127.0.0.1:%d" % port,
+                 "--tls-cert", self.path("server.pem"),
+                 "--tls-key", self.path("server.key")] + list(args),
+                stdout=subprocess.DEVNULL, stderr=err)
+            self.emus.append(proc)
+            path = self.path("%s.cred" % name)
+            with open(path, "w") as f:
+                f.write(cred + "\n")
+            os.chmod(path, 0o600)
+
+            def up(port=port, proc=proc, name=name):
+                if proc.poll() is not None:
+                    raise RuntimeError("%s emulator exited: %s" % (
+                        name, open(self.path("%s-emu.err" % name)).read()))
+                try:
+                    socket.create_connection(("127.0.0.1", port),
+                                             0.2).close()
+                    return True
+                except OSError:
+                    return False
+            if not wait_for(up, 20, 0.05):
+                raise RuntimeError("%s emulator did not start" % name)
+            panels.append({
+                "name": name, "plugin": plugin,
+                "url": "https://127.0.0.1:%d" % port, "credentials": path,
+                "ca_file": self.path("ca.pem"), "min_refresh_interval": 0,
+                "policy": os.path.join(SRCDIR, "policies", plugin + ".lua")})
+        return panels
+
     def stop(self):
         self.stop_daemon()
+        for proc in getattr(self, "emus", []):
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.emus = []
         if self.emu is not None:
             self.emu.terminate()
             try:
