@@ -353,16 +353,16 @@ evidence_libvirt(const json_t *rec, const json_t *domain,
 	}
 	if (evidence_word_ok(evidence_str(domain, "name"))) {
 		dom = evidence_str(domain, "name");
-		buf_addstr(&b, "DOMAIN: the libvirt domain the hypervisor "
+		buf_addstr(&b, "The domain is the one the hypervisor "
 		    "cross-check observed for this VPS. ");
 	} else if (evidence_word_ok(evidence_str(domain, "uuid"))) {
 		dom = evidence_str(domain, "uuid");
-		buf_addstr(&b, "DOMAIN: the UUID of the libvirt domain the "
-		    "hypervisor cross-check observed for this VPS, which is "
-		    "not the one the panel attests. ");
+		buf_addstr(&b, "The domain is named by the UUID the "
+		    "hypervisor cross-check observed for this VPS, not by what "
+		    "the panel attests. ");
 	} else if (evidence_word_ok(attested)) {
 		dom = attested;
-		buf_printf(&b, "DOMAIN: %s ", how);
+		buf_printf(&b, "%s ", how);
 	} else {
 		dom = EVIDENCE_DOMAIN;
 		buf_printf(&b, "%s Find the domain on the node with virsh "
