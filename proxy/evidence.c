@@ -846,7 +846,7 @@ evidence_request(struct evidence_ck *ck, const char *method,
     const char *path, const char *query, char *err)
 {
 	const char	*q = query, *amp, *eq;
-	char		 name[16], val[ADDR_IP_LEN + 8], canon[ADDR_IP_LEN];
+	char		 name[64], val[ADDR_IP_LEN + 8], canon[ADDR_IP_LEN];
 	char		 seq[32];
 	int		 ip = 0;
 
