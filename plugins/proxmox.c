@@ -932,6 +932,96 @@ proxmox_endpoint(size_t i)
 	return route_endpoint(&pve_table, i);
 }
 
+/* ---- evidence ---- */
+
+/*
+ * pl_preserve: a Proxmox guest is copied with vzdump on its node, in
+ * snapshot mode, which does not stop it. Proxmox is not driven through
+ * libvirt, so the domain the cross-check saw plays no part.
+ */
+static json_t *
+proxmox_preserve(const json_t *rec, const json_t *domain)
+{
+	const json_t	*d;
+	const char	*vmid = json_string_value(json_object_get(rec,
+			    "native_id"));
+	const char	*kind = json_string_value(json_object_get(rec, "kind"));
+	const char	*node, *storage, *volume;
+	struct buf	 b, vol;
+	json_t		*p;
+	char		*volid, *note;
+	size_t		 i, n = 0;
+
+	if ((p = evidence_preserve_new(rec, NULL)) == NULL)
+		return NULL;
+	/* The allow-list takes numeric VMIDs only; anything else is unsafe. */
+	if (vmid == NULL || !route_number(vmid))
+		vmid = "VMID";
+	node = json_string_value(json_object_get(p, "node"));
+	buf_init(&b);
+	if (kind != NULL && (strcmp(kind, "qemu") == 0 ||
+	    strcmp(kind, "lxc") == 0)) {
+		buf_printf(&b, "%s config %s", strcmp(kind, "qemu") == 0 ?
+		    "qm" : "pct", vmid);
+		if (evidence_add_command(p, &b) == -1)
+			goto oom;
+	}
+	json_array_foreach(json_object_get(rec, "disks"), i, d) {
+		storage = json_string_value(json_object_get(d, "storage"));
+		volume = json_string_value(json_object_get(d, "volume"));
+		if (storage == NULL || volume == NULL || storage[0] == '-' ||
+		    strchr(storage, ':') != NULL)
+			continue;
+		buf_init(&vol);
+		buf_printf(&vol, "%s:%s", storage, volume);
+		if ((volid = buf_take(&vol, NULL)) == NULL)
+			goto oom;
+		buf_addstr(&b, "pvesm path ");
+		evidence_shell_word(&b, volid);
+		free(volid);
+		if (evidence_add_command(p, &b) == -1)
+			goto oom;
+		n++;
+	}
+	buf_printf(&b, "vzdump %s --mode snapshot --compress zstd --storage %s",
+	    vmid, EVIDENCE_BACKUP_STORAGE);
+	if (evidence_add_command(p, &b) == -1)
+		goto oom;
+	if (node != NULL)
+		buf_printf(&b, "Run these commands on node %s, as root. ", node);
+	else
+		buf_addstr(&b, "The record names no node: run these commands as "
+		    "root on the cluster node that holds the guest. ");
+	if (strcmp(vmid, "VMID") == 0)
+		buf_addstr(&b, "The record shows no numeric VMID: put the "
+		    "guest's for VMID. ");
+	if (kind != NULL && (strcmp(kind, "qemu") == 0 ||
+	    strcmp(kind, "lxc") == 0))
+		buf_printf(&b, "%s config prints the guest's configuration. ",
+		    strcmp(kind, "qemu") == 0 ? "qm" : "pct");
+	if (n > 0)
+		buf_addstr(&b, "pvesm path prints where each of its volumes "
+		    "lives. ");
+	buf_printf(&b, "vzdump --mode snapshot backs the guest up while it "
+	    "runs and does not stop it (a VM through QEMU's live backup; a "
+	    "container through a storage snapshot, or a short suspend when its "
+	    "storage has none) and prints the archive's name when done. %s is "
+	    "a placeholder: the id of a storage that takes backups (content "
+	    "\"backup\") with room for the guest's disks.",
+	    EVIDENCE_BACKUP_STORAGE);
+	if ((note = buf_take(&b, NULL)) == NULL ||
+	    json_object_set_new(p, "note", json_string(note)) == -1) {
+		free(note);
+		goto oom;
+	}
+	free(note);
+	return p;
+oom:
+	buf_free(&b);
+	json_decref(p);
+	return NULL;
+}
+
 const struct plugin plugin_proxmox = {
 	.pl_name = "proxmox",
 	.pl_api_root = PVE_API_ROOT,
@@ -943,4 +1033,5 @@ const struct plugin plugin_proxmox = {
 	.pl_fetched = proxmox_fetched,
 	.pl_record = proxmox_record,
 	.pl_native_route = proxmox_native_route,
+	.pl_preserve = proxmox_preserve,
 };

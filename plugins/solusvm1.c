@@ -1125,6 +1125,20 @@ solusvm1_endpoint(size_t i)
 	return i < SVM_NACTIONS ? svm_actions[i].sa_endpoint : NULL;
 }
 
+/* ---- evidence ---- */
+
+/*
+ * pl_preserve: SolusVM 1's answers do not name a VPS's libvirt domain,
+ * so only a domain the cross-check observed gives it.
+ */
+static json_t *
+solusvm1_preserve(const json_t *rec, const json_t *domain)
+{
+	return evidence_libvirt(rec, domain, NULL, "SolusVM 1's API does not "
+	    "name the libvirt domain of a VPS, and the hypervisor cross-check "
+	    "observed none for it.");
+}
+
 const struct plugin plugin_solusvm1 = {
 	.pl_name = "solusvm1",
 	.pl_libvirt = 1,
@@ -1138,4 +1152,5 @@ const struct plugin plugin_solusvm1 = {
 	.pl_record = solusvm1_record,
 	.pl_native_route = solusvm1_native_route,
 	.pl_judge = solusvm1_judge,
+	.pl_preserve = solusvm1_preserve,
 };

@@ -237,6 +237,21 @@ solusvm2_endpoint(size_t i)
 	return route_endpoint(&svm2_table, i);
 }
 
+/* ---- evidence ---- */
+
+/* pl_preserve: SolusVM 2 names a VPS's libvirt domain by its UUID. */
+static json_t *
+solusvm2_preserve(const json_t *rec, const json_t *domain)
+{
+	const char	*uuid = json_string_value(json_object_get(rec, "uuid"));
+
+	return evidence_libvirt(rec, domain, uuid, uuid != NULL ?
+	    "SolusVM 2 names a VPS's libvirt domain by its UUID, the "
+	    "record's \"uuid\"." :
+	    "SolusVM 2 names a VPS's libvirt domain by its UUID, which this "
+	    "record does not show.");
+}
+
 const struct plugin plugin_solusvm2 = {
 	.pl_name = "solusvm2",
 	.pl_libvirt = 1,
@@ -250,4 +265,5 @@ const struct plugin plugin_solusvm2 = {
 	.pl_record = solusvm2_record,
 	.pl_native_route = solusvm2_native_route,
 	.pl_judge = rest_judge,
+	.pl_preserve = solusvm2_preserve,
 };

@@ -229,6 +229,21 @@ virtfusion_endpoint(size_t i)
 	return route_endpoint(&vf_table, i);
 }
 
+/* ---- evidence ---- */
+
+/* pl_preserve: VirtFusion names a VPS's libvirt domain by its UUID. */
+static json_t *
+virtfusion_preserve(const json_t *rec, const json_t *domain)
+{
+	const char	*uuid = json_string_value(json_object_get(rec, "uuid"));
+
+	return evidence_libvirt(rec, domain, uuid, uuid != NULL ?
+	    "VirtFusion names a VPS's libvirt domain by its UUID, the "
+	    "record's \"uuid\"." :
+	    "VirtFusion names a VPS's libvirt domain by its UUID, which this "
+	    "record does not show.");
+}
+
 const struct plugin plugin_virtfusion = {
 	.pl_name = "virtfusion",
 	.pl_libvirt = 1,
@@ -242,4 +257,5 @@ const struct plugin plugin_virtfusion = {
 	.pl_record = virtfusion_record,
 	.pl_native_route = virtfusion_native_route,
 	.pl_judge = rest_judge,
+	.pl_preserve = virtfusion_preserve,
 };

@@ -1515,6 +1515,25 @@ virtualizor_endpoint(size_t i)
 	return i < VZ_NROUTES ? vz_routes[i].vr_endpoint : NULL;
 }
 
+/* ---- evidence ---- */
+
+/*
+ * pl_preserve: a Virtualizor KVM VPS is the libvirt domain named after
+ * its vps_name, the record's "name" (when the policy lets it show).
+ */
+static json_t *
+virtualizor_preserve(const json_t *rec, const json_t *domain)
+{
+	const char	*name = json_string_value(json_object_get(rec, "name"));
+
+	return evidence_libvirt(rec, domain, name, name != NULL ?
+	    "Virtualizor names a KVM VPS's libvirt domain after its vps_name, "
+	    "the record's \"name\"." :
+	    "Virtualizor names a KVM VPS's libvirt domain after its vps_name, "
+	    "which this record does not show (the policy commits or drops "
+	    "\"name\").");
+}
+
 const struct plugin plugin_virtualizor = {
 	.pl_name = "virtualizor",
 	.pl_libvirt = 1,
@@ -1528,4 +1547,5 @@ const struct plugin plugin_virtualizor = {
 	.pl_record = virtualizor_record,
 	.pl_native_route = virtualizor_native_route,
 	.pl_judge = virtualizor_judge,
+	.pl_preserve = virtualizor_preserve,
 };

@@ -5,6 +5,7 @@
  *   /metrics                     Prometheus text
  *   /v1/vps, /v1/vps/{id}        records of a snapshot (?at=, ?proof=1)
  *   /v1/lookup?ip=|mac=          the records holding an address
+ *   /v1/evidence?ip=             their evidence bundle (evidence.c)
  *   /v1/nodes                    hypervisor nodes
  *   /v1/checkpoint, /v1/snapshots[/{seq}], /v1/diff, /v1/proof/...
  *                                the log: its signed head, history, proofs
@@ -572,6 +573,53 @@ api_lookup(const struct state *st, struct front_req *fq,
 	api_send_json(fq, &b);
 }
 
+/*
+ * /v1/evidence?ip=: an evidence bundle (evidence.c) for one IP address
+ * in a snapshot: the records holding it with their proofs, hypervisor
+ * status and what to preserve, or the statement that none does. Its body
+ * is RFC 8785, so that `sightline evidence` can keep the object and a
+ * verifier make the signed bytes again.
+ */
+static void
+api_evidence(const struct state *st, struct front_req *fq,
+    const struct snapshot *sn, const char *ip)
+{
+	char		 key[ADDR_IP_LEN], err[ERR_MAX], source[32], *body;
+	json_t		*ev;
+	size_t		 len;
+
+	if (ip[0] == '\0') {
+		front_problem(fq, 400, "bad-query", "give ip=, the address the "
+		    "evidence is about");
+		return;
+	}
+	if (addr_ip_canon(ip, key, sizeof(key), 0) == -1) {
+		front_problem(fq, 400, "bad-address", "\"%s\" is not an IPv4 "
+		    "or IPv6 address (no prefix length)", ip);
+		return;
+	}
+	if ((ev = evidence_make(snapshot_store(), sn,
+	    st->st_conf->cf_keys->k_vkey, key, err)) == NULL) {
+		log_warnx("evidence for %s in snapshot %llu: %s", key,
+		    (unsigned long long)sn->sn_seq, err);
+		front_problem(fq, 500, "internal", "no evidence for %s in "
+		    "snapshot %llu: %s", key, (unsigned long long)sn->sn_seq,
+		    err);
+		return;
+	}
+	body = canon_dump(ev, &len, err);
+	json_decref(ev);
+	if (body == NULL) {
+		front_problem(fq, 500, "internal", "the evidence has no "
+		    "canonical form: %s", err);
+		return;
+	}
+	snprintf(source, sizeof(source), "snapshot=%llu",
+	    (unsigned long long)sn->sn_seq);
+	front_add_header(fq, "Sightline-Inventory", source);
+	front_reply(fq, 200, "application/json", body, len);
+}
+
 static void
 api_nodes(const struct state *st, struct front_req *fq)
 {
@@ -1014,7 +1062,8 @@ api_fresh(struct state *st, struct front_req *fq)
 
 enum api_route {
 	V1_LIST, V1_ONE, V1_LOOKUP, V1_NODES, V1_KEY, V1_CHECKPOINT,
-	V1_SNAPSHOTS, V1_SNAPSHOT, V1_DIFF, V1_INCLUSION, V1_CONSISTENCY
+	V1_SNAPSHOTS, V1_SNAPSHOT, V1_DIFF, V1_INCLUSION, V1_CONSISTENCY,
+	V1_EVIDENCE
 };
 
 /* Each route's query parameters; "fresh" first wherever it is taken. */
@@ -1026,6 +1075,7 @@ static const struct {
 	{ "/v1/vps", V1_LIST, { "fresh", "at" } },
 	{ "/v1/vps/", V1_ONE, { "fresh", "at", "proof" } },
 	{ "/v1/lookup", V1_LOOKUP, { "fresh", "at", "proof", "ip", "mac" } },
+	{ EVIDENCE_PATH, V1_EVIDENCE, { "fresh", "at", "ip" } },
 	{ "/v1/nodes", V1_NODES, { "fresh" } },
 	{ "/v1/key", V1_KEY, { NULL } },
 	{ "/v1/checkpoint", V1_CHECKPOINT, { NULL } },
@@ -1131,6 +1181,9 @@ api_v1(struct state *st, struct front_req *fq, int may_refresh)
 		break;
 	case V1_LOOKUP:
 		api_lookup(st, fq, sn, ARG("ip"), ARG("mac"), proof);
+		break;
+	case V1_EVIDENCE:
+		api_evidence(st, fq, sn, ARG("ip"));
 		break;
 	default:
 		break;

@@ -13,6 +13,9 @@
  *       [--field PATH]
  *   sightline verify-disclosure --bundle FILE --key VKEY
  *       [--checkpoint TRUSTED]
+ *   sightline evidence URL --ip IP --out FILE [--key VKEY]
+ *       [--token-file F] [--cafile F] [--at SEQ]      (evidence.c)
+ *   sightline verify-evidence FILE --key VKEY          (evidence.c)
  *
  * Each command parses its options and prints; the work is done by the
  * modules (keys.c, sign.c, commit.c, audit.c, proof.c), which the daemon
@@ -54,6 +57,10 @@ usage(void)
 	    "--disclosure D [--field PATH]\n"
 	    "       sightline verify-disclosure --bundle FILE --key VKEY "
 	    "[--checkpoint FILE]\n"
+	    "       sightline evidence URL --ip IP --out FILE [--key VKEY] "
+	    "[--token-file FILE]\n"
+	    "                 [--cafile FILE] [--at SEQ]\n"
+	    "       sightline verify-evidence FILE --key VKEY\n"
 	    "       sightline version\n");
 	exit(2);
 }
@@ -1032,6 +1039,10 @@ main(int argc, char *argv[])
 		return cmd_disclose(argc, argv);
 	if (strcmp(argv[0], "verify-disclosure") == 0)
 		return cmd_verify_disclosure(argc, argv);
+	if (strcmp(argv[0], "evidence") == 0)
+		return evidence_cmd_fetch(argc, argv);
+	if (strcmp(argv[0], "verify-evidence") == 0)
+		return evidence_cmd_verify(argc, argv);
 	if (strcmp(argv[0], "version") == 0) {
 		printf("sightline %s\n", PACKAGE_VERSION);
 		return 0;

@@ -883,6 +883,20 @@ struct plugin {
 	 */
 	void		(*pl_judge)(const struct upstream_reply *,
 			    struct reply *);
+	/*
+	 * What to copy to preserve one VPS as evidence, and how. MUST return
+	 * a new PRESERVE object {"panel", "node", "vm_id", "disks":
+	 * [{"storage", "volume"}], "commands": [...], "note"} (see
+	 * evidence_preserve_new()) derived ONLY from the redacted record and,
+	 * for libvirt panels, domain (both borrowed): NULL, or what the
+	 * hypervisor cross-check observed of the VPS's libvirt domain, an
+	 * object with any of "uuid", "name", "state", "macs", "disks" and
+	 * "node" (evidence_domain()). No clock, configuration or randomness:
+	 * a verifier recomputes the object and compares it byte for byte.
+	 * Values from the record MUST go into commands through
+	 * evidence_shell_word(). Returns NULL only when out of memory.
+	 */
+	json_t		*(*pl_preserve)(const json_t *, const json_t *);
 };
 
 /* route.c */
@@ -1149,6 +1163,42 @@ struct hvlist	*hvlist_start(struct event_base *, const struct conf *, double,
 		    hvlist_done_fn, void *, char *);
 const struct hv_node *hvlist_nodes(const struct hvlist *, size_t *);
 void		 hvlist_free(struct hvlist *);
+/* evidence.c */
+#define EVIDENCE_TYPE		"sightline/evidence/v1"	/* the API's object */
+#define EVIDENCE_FILE_TYPE	"sightline/evidence-file/v1"	/* and the
+					   file that keeps it with its HTTP
+					   signature */
+#define EVIDENCE_PATH		"/v1/evidence"
+#define EVIDENCE_RECORDS_MAX	(SNAPSHOT_LOOKUP_MAX - 1)	/* records of
+					   one bundle: a lookup counts up to
+					   SNAPSHOT_LOOKUP_MAX, so fewer are
+					   known to be all of them */
+#define EVIDENCE_FILE_MAX	(64 * 1024 * 1024)	/* a bundle file */
+#define EVIDENCE_STATEMENT_MAX	(ADDR_IP_LEN + 64)
+#define EVIDENCE_LVM_SIZE	"10G"	/* an LVM snapshot's copy-on-write
+					   space, in the commands */
+/* Placeholders in the commands, for the operator to fill. */
+#define EVIDENCE_BACKUP_STORAGE	"BACKUP_STORAGE"
+#define EVIDENCE_DIR		"EVIDENCE_DIR"
+#define EVIDENCE_DOMAIN		"DOMAIN"
+void		 evidence_shell_word(struct buf *, const char *);
+int		 evidence_add_command(json_t *, struct buf *);
+json_t		*evidence_preserve_new(const json_t *, const json_t *);
+json_t		*evidence_libvirt(const json_t *, const json_t *, const char *,
+		    const char *);
+json_t		*evidence_domain(const json_t *, const json_t *);
+json_t		*evidence_hypervisor(const json_t *, const json_t *);
+json_t		*evidence_preserve(const json_t *, const json_t *,
+		    const json_t *, char *);
+int		 evidence_statement(const char *, uint64_t, char *, size_t);
+json_t		*evidence_make(struct store *, const struct snapshot *,
+		    const char *, const char *, char *);
+json_t		*evidence_file_new(const char *, size_t, const char *,
+		    const char *, const struct sign_msg *, char *);
+int		 evidence_check(const json_t *, const struct keys_vkey *,
+		    json_t **, char *);
+int		 evidence_cmd_fetch(int, char *[]);
+int		 evidence_cmd_verify(int, char *[]);
 
 /* metrics.c */
 void		 metrics_request(int);
