@@ -101,6 +101,7 @@ append(size_t n, const char *details)
 	uint8_t			 leaves[NRECS][MERKLE_HASH_LEN];
 	char			 err[ERR_MAX], root[B64_LEN(MERKLE_HASH_LEN) + 1];
 	char			 hex[SHA256_HEX_LEN + 1];
+	struct store_check	 sc;
 	json_t			*s;
 	size_t			 i;
 
@@ -143,9 +144,12 @@ append(size_t n, const char *details)
 	if ((sn->sn_summary = canon_dump(s, &sn->sn_summary_len, err)) == NULL)
 		bail("canon_dump", err);
 	json_decref(s);
+	sc.sc_body = sn->sn_check;
+	sc.sc_len = sn->sn_check_len;
+	sc.sc_disclosures = NULL;
 	if (store_append(store, sn->sn_time, sn->sn_summary,
 	    sn->sn_summary_len, sn->sn_root, sn->sn_stored, n, NULL, NULL,
-	    err) == -1)
+	    details != NULL ? &sc : NULL, err) == -1)
 		bail("store_append", err);
 	return sn;
 }
