@@ -28,7 +28,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import Tap, Env  # noqa: E402
+from harness import Tap, Env, SIGHTLINE, run  # noqa: E402
 from npm import canonicalize  # noqa: E402
 import hvxml  # noqa: E402
 
@@ -92,6 +92,30 @@ def consistency(env, seq, summary):
          "snapshot %d: the details hash (npm canonicalize) to the SHA-256 "
          "in the log leaf" % seq)
     return doc["crosscheck"]
+
+
+def evidence(env, rid, records, desc):
+    """`sightline evidence` for rid's first IP, verified offline by
+    `sightline verify-evidence`; returns the record's hypervisor part."""
+    rec = [r for r in records if r["id"] == rid][0]
+    ip = rec["interfaces"][0]["ips"][0].split("/")[0]
+    tok = env.path("hoster.token")
+    with open(tok, "w") as f:
+        f.write(env.token + "\n")
+    os.chmod(tok, 0o600)
+    out = env.path("evidence-%s.json" % rid.replace("/", "-"))
+    r = run([SIGHTLINE, "evidence", "http://127.0.0.1:%d" % env.plain_port,
+             "--ip", ip, "--out", out, "--key", env.vkey,
+             "--token-file", tok])
+    t.eq(r.returncode, 0, "%s: sightline evidence for %s" % (desc, ip),
+         r.stdout + r.stderr)
+    v = run([SIGHTLINE, "verify-evidence", out, "--key", env.vkey])
+    t.eq(v.returncode, 0, "%s: verify-evidence accepts it" % desc,
+         v.stdout + v.stderr)
+    with open(out) as f:
+        ev = json.load(f)["evidence"]
+    mine = [x for x in ev["records"] if x["record"]["id"] == rid]
+    return mine[0]["hypervisor"] if mine else None
 
 
 def counts_of(findings):
@@ -177,6 +201,9 @@ def main():
 
         s2 = snapshot(env)
         t.eq(s2["seq"], seq, "nothing changed anywhere: no new snapshot")
+        hv = evidence(env, "vz/1001", records, "clean")
+        t.eq(hv, {"status": "consistent", "findings": []},
+             "clean: the evidence says the VPS matches its domain")
 
         by_id = {r["id"]: r for r in records}
 
@@ -226,6 +253,11 @@ def main():
             [{"kind": "mac-mismatch", "id": "vf/301",
               "observed": ["52:54:00:66:66:66"],
               "attested": [by_id["vf/301"]["interfaces"][0]["mac"]]}], seq)
+        hv = evidence(env, "vf/301", records, "MAC")
+        t.ok(hv is not None and hv["status"] == "inconsistent" and
+             [f["kind"] for f in hv["findings"]] == ["mac-mismatch"],
+             "MAC: the evidence carries the finding, verified against the "
+             "log leaf", json.dumps(hv))
         seq = scenario(env, world, "disk", lambda n: hvxml.set_disk(
             n["vz"], by_id["vz/1001"]["name"], "/dev/vg_other/stolen"),
             [{"kind": "disk-mismatch", "id": "vz/1001",
@@ -275,6 +307,14 @@ def main():
         t.contains(m, 'sightline_crosscheck_findings{kind="node-unreachable"}'
                    ' 1', "metrics: one unreachable node")
         seq = s["seq"]
+        on_hv02 = [r["id"] for r in records
+                   if r["panel"] == "vz" and r["node"] == "hv02"]
+        if on_hv02:
+            hv = evidence(env, on_hv02[0], records, "unreachable")
+            t.eq(hv and hv["status"], "node-unreachable",
+                 "unreachable: the evidence of a VPS on that node says so")
+        else:
+            t.ok(False, "the Virtualizor fixtures have a VPS on hv02")
 
         # ---- a restart serves the stored cross-check ----
         env.stop_daemon()
