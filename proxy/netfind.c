@@ -68,6 +68,19 @@ find_cmp_prefix(const void *a, const void *b)
 	return memcmp(x->np_net.ni_addr, y->np_net.ni_addr, 16);
 }
 
+/* Two sightings of the same: the first read is the evidence. */
+static int
+find_cmp_where(const struct netcheck_where *x, const struct netcheck_where *y)
+{
+	int	 c;
+
+	if ((c = strcmp(x->nw_file, y->nw_file)) != 0)
+		return c;
+	if (x->nw_line != y->nw_line)
+		return x->nw_line < y->nw_line ? -1 : 1;
+	return x->nw_index < y->nw_index ? -1 : x->nw_index > y->nw_index;
+}
+
 static int
 find_cmp_neigh(const void *a, const void *b)
 {
@@ -76,7 +89,9 @@ find_cmp_neigh(const void *a, const void *b)
 
 	if ((c = netinput_cmp_ip(&x->nn_ip, &y->nn_ip)) != 0)
 		return c;
-	return strcmp(x->nn_mac, y->nn_mac);
+	if ((c = strcmp(x->nn_mac, y->nn_mac)) != 0)
+		return c;
+	return find_cmp_where(&x->nn_where, &y->nn_where);
 }
 
 static int
@@ -87,7 +102,9 @@ find_cmp_fdb(const void *a, const void *b)
 
 	if ((c = strcmp(x->nf_mac, y->nf_mac)) != 0)
 		return c;
-	return strcmp(x->nf_port, y->nf_port);
+	if ((c = strcmp(x->nf_port, y->nf_port)) != 0)
+		return c;
+	return find_cmp_where(&x->nf_where, &y->nf_where);
 }
 
 /* ---- lookups ---- */
@@ -390,7 +407,14 @@ netfind_index(struct netfind *n, char *err)
 static int
 find_neigh_again(const struct netfind *n, size_t i)
 {
-	return i > 0 && find_cmp_neigh(&n->fn_neigh[i - 1], &n->fn_neigh[i]) == 0;
+	const struct netcheck_neigh	*a, *b;
+
+	if (i == 0)
+		return 0;
+	a = &n->fn_neigh[i - 1];
+	b = &n->fn_neigh[i];
+	return netinput_cmp_ip(&a->nn_ip, &b->nn_ip) == 0 &&
+	    strcmp(a->nn_mac, b->nn_mac) == 0;
 }
 
 /* The record interface that shows mac, if one does. */
