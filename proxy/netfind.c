@@ -761,13 +761,14 @@ find_over_capacity(struct netfind *n)
 		for (j = 0; j < 3; j++) {
 			if (isnan(cap[j]) || !(sum[i][j] > cap[j] * ratio[j]))
 				continue;
-			snprintf(att, sizeof(att), "%s %g", what[j], sum[i][j]);
-			snprintf(obs, sizeof(obs), "%g x %g = %g", cap[j],
-			    ratio[j], cap[j] * ratio[j]);
+			snprintf(att, sizeof(att), "%s %.15g", what[j],
+			    sum[i][j]);
+			snprintf(obs, sizeof(obs), "%.15g x %.15g = %.15g",
+			    cap[j], ratio[j], cap[j] * ratio[j]);
 			find_find(n, "over-capacity", json_pack("[s]",
 			    nd->nd_key), NULL, att, obs, &nd->nd_where,
 			    "node %s (server %s): its %zu records attest %s "
-			    "%g, more than its capacity times the overcommit "
+			    "%.15g, more than its capacity times the overcommit "
 			    "ratio, %s", nd->nd_key, nd->nd_server, count[i],
 			    what[j], sum[i][j], obs);
 		}
