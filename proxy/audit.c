@@ -69,9 +69,10 @@ struct audit {
 	int			 a_has_old;
 	struct note_checkpoint	 a_old;
 	time_t			 a_old_time;
-	/* The latest snapshot's summary, once verified. */
+	/* The latest snapshot's summary, once verified, and its records. */
 	json_t			*a_summary;
 	uint64_t		 a_seq;
+	json_t			*a_records;
 };
 
 /* ---- the report ---- */
@@ -185,6 +186,43 @@ audit_problem(const struct upstream_fetched *f)
 }
 
 /*
+ * GET path?query from o's server and verify the answer's RFC 9421
+ * signature and Content-Digest with o's key. Returns 0 with f filled
+ * whatever the status; -1 with the reason no answer came (f empty); or
+ * -2 with the reason the signature does not verify (f filled: its
+ * status says what was refused). The caller clears f unless -1.
+ */
+int
+audit_fetch(const struct audit_opts *o, const char *path, const char *query,
+    struct upstream_fetched *f, char *err)
+{
+	struct sign_msg		 req;
+	struct buf		 url;
+	long long		 created;
+	int			 rc;
+
+	buf_init(&url);
+	buf_printf(&url, "%s%s%s%s", o->ao_url, path, query != NULL ? "?" :
+	    "", query != NULL ? query : "");
+	if (url.b_oom) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	rc = upstream_fetch(url.b_data, o->ao_token, o->ao_cafile, f, err);
+	buf_free(&url);
+	if (rc == -1)
+		return -1;
+	memset(&req, 0, sizeof(req));
+	req.sm_method = "GET";
+	req.sm_path = path;
+	req.sm_query = query;
+	if (sign_verify(o->ao_key, &f->uf_head.hm_msg, &req, f->uf_body,
+	    f->uf_len, &created, err) == -1)
+		return -2;
+	return 0;
+}
+
+/*
  * GET path?query and verify the answer's signature. Returns 0 with f
  * filled (the caller clears it) whatever the status, or -1 after adding
  * the failure: no answer (network), or an answer not signed by the
@@ -195,33 +233,16 @@ audit_get(struct audit *a, const char *path, const char *query,
     struct upstream_fetched *f)
 {
 	const struct audit_opts	*o = a->a_opts;
-	struct sign_msg		 req;
-	struct buf		 url;
 	char			 err[ERR_MAX];
-	long long		 created;
 	int			 rc;
 
-	buf_init(&url);
-	buf_printf(&url, "%s%s%s%s", o->ao_url, path, query != NULL ? "?" :
-	    "", query != NULL ? query : "");
-	if (url.b_oom) {
-		audit_fail(a, "network", "GET %s: out of memory", path);
-		return -1;
-	}
-	rc = upstream_fetch(url.b_data, o->ao_token, o->ao_cafile, f, err);
-	buf_free(&url);
-	if (rc == -1) {
+	if ((rc = audit_fetch(o, path, query, f, err)) == -1) {
 		audit_fail(a, "network", "GET %s%s%s: no answer from %s: %s",
 		    path, query != NULL ? "?" : "", query != NULL ? query : "",
 		    o->ao_url, err);
 		return -1;
 	}
-	memset(&req, 0, sizeof(req));
-	req.sm_method = "GET";
-	req.sm_path = path;
-	req.sm_query = query;
-	if (sign_verify(o->ao_key, &f->uf_head.hm_msg, &req, f->uf_body,
-	    f->uf_len, &created, err) == -1) {
+	if (rc == -2) {
 		audit_fail(a, "bad-signature", "GET %s%s%s: the answer (status "
 		    "%d) is not signed by %s+%08x: %s", path,
 		    query != NULL ? "?" : "", query != NULL ? query : "",
@@ -838,6 +859,7 @@ audit_records(struct audit *a)
 	audit_ok(a, "records", "snapshot %llu: %zu records sorted by id, their "
 	    "tree's root recomputed: %s, as logged",
 	    (unsigned long long)a->a_seq, json_array_size(recs), b64g);
+	a->a_records = json_incref(recs);
 	rc = 0;
 done:
 	json_decref(j);
@@ -1114,6 +1136,55 @@ audit_keep(struct audit *a)
 }
 
 /*
+ * audit --crosscheck: the audited snapshot's records against the
+ * hoster's network (netcheck.c). Its report goes under "crosscheck", each
+ * finding among the audit's as "crosscheck/KIND".
+ */
+static void
+audit_crosscheck(struct audit *a)
+{
+	struct buf	 ran, skipped;
+	const json_t	*v;
+	const char	*name;
+	char		 err[ERR_MAX];
+	size_t		 i;
+	json_t		*r;
+
+	if ((r = netcheck_run(a->a_opts->ao_netcheck, a->a_records,
+	    err)) == NULL) {
+		audit_fail(a, "crosscheck", "the network cross-check of "
+		    "snapshot %llu: %s", (unsigned long long)a->a_seq, err);
+		return;
+	}
+	buf_init(&ran);
+	buf_init(&skipped);
+	json_array_foreach(json_object_get(r, "checks"), i, v) {
+		name = json_string_value(json_object_get(v, "check"));
+		if (json_is_true(json_object_get(v, "ran")))
+			buf_printf(&ran, "%s%s", ran.b_len > 0 ? ", " : "",
+			    name);
+		else
+			buf_printf(&skipped, "%s%s (%s)", skipped.b_len > 0 ?
+			    "; " : "", name, json_string_value(
+			    json_object_get(v, "detail")));
+	}
+	buf_add(&ran, "", 1);
+	buf_add(&skipped, "", 1);
+	audit_ok(a, "crosscheck", "network cross-check of snapshot %llu's "
+	    "%zu records: ran %s%s%s", (unsigned long long)a->a_seq,
+	    json_array_size(a->a_records), ran.b_oom ? "?" : ran.b_data,
+	    skipped.b_len > 1 ? "; " : "", skipped.b_oom ? "?" :
+	    skipped.b_data);
+	buf_free(&ran);
+	buf_free(&skipped);
+	json_array_foreach(json_object_get(r, "findings"), i, v)
+		audit_finding(a, "crosscheck", "crosscheck %s: %s",
+		    json_string_value(json_object_get(v, "kind")),
+		    json_string_value(json_object_get(v, "detail")));
+	json_object_set_new(a->a_report, "crosscheck", r);
+}
+
+/*
  * Run an audit. Returns the report, a new JSON object (see sightline(1)):
  * its "exit" member is 0 when everything verified, 1 when it verified
  * with findings, 2 when something failed to verify. NULL only when
@@ -1154,6 +1225,8 @@ audit_run(const struct audit_opts *o)
 	audit_cosign(&a);
 	if (!audit_failed(&a))
 		audit_keep(&a);
+	if (o->ao_netcheck != NULL && !audit_failed(&a))
+		audit_crosscheck(&a);
 done:
 	code = audit_failed(&a) ? 2 : json_array_size(a.a_findings) > 0 ?
 	    1 : 0;
@@ -1163,5 +1236,6 @@ done:
 	r = a.a_report;
 	free(a.a_note);
 	json_decref(a.a_summary);
+	json_decref(a.a_records);
 	return r;
 }

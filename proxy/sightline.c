@@ -7,6 +7,8 @@
  *   sightline verify-response --key VKEY [FILE]
  *   sightline audit URL --key VKEY --state DIR [--token-file F]
  *       [--cafile F] [--json] [--witness-key SKEY] [--max-age SECONDS]
+ *       [--crosscheck [crosscheck's inputs]]
+ *   sightline crosscheck URL --key VKEY ... | --records FILE ...
  *   sightline disclose --record FILE.json --field PATH --secret FILE
  *   sightline disclose --state DIR --seq N --id ID --field PATH [--size M]
  *   sightline verify-disclosure --record REDACTED.json --disclosure D
@@ -49,6 +51,15 @@ usage(void)
 	    "[--token-file FILE] [--cafile FILE]\n"
 	    "                 [--json] [--witness-key SKEY] "
 	    "[--max-age SECONDS]\n"
+	    "                 [--crosscheck [crosscheck's input options]]\n"
+	    "       sightline crosscheck URL --key VKEY [--token-file FILE] "
+	    "[--cafile FILE]\n"
+	    "                 [--allocations FILE] [--tenant NAME] "
+	    "[--neigh FILE] [--fdb FILE]\n"
+	    "                 [--nodes FILE] [--overcommit cpu=R,memory=R,"
+	    "disk=R] [--json]\n"
+	    "       sightline crosscheck --records FILE [the same inputs] "
+	    "[--json]\n"
 	    "       sightline disclose --record FILE.json --field PATH "
 	    "--secret FILE [--context CTX]\n"
 	    "       sightline disclose --state DIR --seq N --id ID "
@@ -868,6 +879,7 @@ cmd_audit(int argc, char *argv[])
 	};
 	struct audit_opts	 o;
 	struct keys_vkey	 vk;
+	struct netcheck		*nc;
 	const char		*keyarg = NULL, *tokfile = NULL, *errstr;
 	char			 err[ERR_MAX], *url = NULL, *token = NULL;
 	size_t			 len;
@@ -876,6 +888,10 @@ cmd_audit(int argc, char *argv[])
 
 	memset(&o, 0, sizeof(o));
 	o.ao_max_age = AUDIT_MAX_AGE;
+	/* --crosscheck and its inputs: crosscheck.c takes them out. */
+	if (crosscheck_args(&argc, argv, &nc) == -1)
+		return 2;
+	o.ao_netcheck = nc;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
@@ -901,7 +917,7 @@ cmd_audit(int argc, char *argv[])
 			if (errstr != NULL) {
 				fprintf(stderr, "sightline: --max-age %s: %s\n",
 				    optarg, errstr);
-				return 2;
+				goto done;
 			}
 			break;
 		default:
@@ -914,10 +930,10 @@ cmd_audit(int argc, char *argv[])
 	    strncmp(argv[optind], "http://", 7) != 0) {
 		fprintf(stderr, "sightline: %s: not an http:// or https:// "
 		    "URL\n", argv[optind]);
-		return 2;
+		goto done;
 	}
 	if ((url = strdup(argv[optind])) == NULL)
-		return 2;
+		goto done;
 	len = strlen(url);
 	while (len > 0 && url[len - 1] == '/')
 		url[--len] = '\0';
@@ -927,8 +943,7 @@ cmd_audit(int argc, char *argv[])
 		    (token = file_read(tokfile, REST_TOKEN_MAX, &len,
 		    err)) == NULL) {
 			fprintf(stderr, "sightline: --token-file: %s\n", err);
-			free(url);
-			return 2;
+			goto done;
 		}
 		token[strcspn(token, "\r\n")] = '\0';
 		o.ao_token = token;
@@ -957,6 +972,7 @@ done:
 		free(token);
 	}
 	free(url);
+	netcheck_free(nc);
 	return rc;
 }
 
@@ -1035,6 +1051,8 @@ main(int argc, char *argv[])
 		return cmd_verify_response(argc, argv);
 	if (strcmp(argv[0], "audit") == 0)
 		return cmd_audit(argc, argv);
+	if (strcmp(argv[0], "crosscheck") == 0)
+		return crosscheck_cmd(argc, argv);
 	if (strcmp(argv[0], "disclose") == 0)
 		return cmd_disclose(argc, argv);
 	if (strcmp(argv[0], "verify-disclosure") == 0)

@@ -527,6 +527,8 @@ int		 proof_bundle_check(const json_t *, const struct keys_vkey *,
 					   ahead of our clock */
 #define AUDIT_IDS_SHOWN		10	/* ids per kind of change in the
 					   readable report (--json: all) */
+struct netcheck;
+struct upstream_fetched;
 struct audit_opts {
 	const char		*ao_url;	/* no trailing "/" */
 	const char		*ao_token;	/* bearer token, or NULL */
@@ -535,7 +537,10 @@ struct audit_opts {
 	const char		*ao_state;	/* the audit's state directory */
 	const char		*ao_witness;	/* its signing key, or NULL */
 	int64_t			 ao_max_age;	/* seconds */
+	const struct netcheck	*ao_netcheck;	/* --crosscheck, or NULL */
 };
+int		 audit_fetch(const struct audit_opts *, const char *,
+		    const char *, struct upstream_fetched *, char *);
 json_t		*audit_run(const struct audit_opts *);
 
 /* addr.c */
@@ -1199,6 +1204,209 @@ int		 evidence_check(const json_t *, const struct keys_vkey *,
 		    json_t **, char *);
 int		 evidence_cmd_fetch(int, char *[]);
 int		 evidence_cmd_verify(int, char *[]);
+/* csv.c */
+#define CSV_RECORD_MAX		8192	/* bytes of one record */
+#define CSV_FIELDS_MAX		64	/* fields of one record */
+struct csv {
+	const char	*cv_file;	/* for messages */
+	char		*cv_p, *cv_end;
+	uint32_t	 cv_line;	/* of cv_p */
+	uint32_t	 cv_rec;	/* where the last record started */
+	char		*cv_fields[CSV_FIELDS_MAX];
+	size_t		 cv_nfields;
+};
+void		 csv_init(struct csv *, const char *, char *, size_t);
+int		 csv_next(struct csv *, char *);
+int		 csv_column(const struct csv *, const char *);
+
+/* netinput.c, netalloc.c, netnodes.c, netcheck.c: the network cross-check */
+#define NETCHECK_FILE_MAX	(256 * 1024 * 1024)	/* one input file */
+#define NETCHECK_FILES_MAX	64	/* input files of one kind */
+#define NETCHECK_ENTRIES_MAX	4000000	/* entries of one kind, all files */
+#define NETCHECK_RECORDS_MAX	10000000	/* records checked at once */
+#define NETCHECK_NAME_MAX	255	/* a node, server, port or tenant */
+#define NETCHECK_PORTS_MAX	256	/* switch ports of one node */
+#define NETCHECK_VLAN_MAX	4094
+#define NETCHECK_QUOTE_MAX	64	/* bytes of an input value quoted in
+					   an error message */
+#define NETCHECK_CPU_RATIO	4.0	/* default overcommit: attested vCPUs
+					   per physical CPU */
+#define NETCHECK_MEMORY_RATIO	1.0	/* attested memory per byte of RAM */
+#define NETCHECK_DISK_RATIO	1.0	/* attested disk per byte of disk */
+#define NETCHECK_RATIO_MAX	1000.0	/* the highest ratio accepted */
+enum netcheck_input {
+	NETCHECK_ALLOCATIONS,
+	NETCHECK_NEIGH,
+	NETCHECK_FDB,
+	NETCHECK_NODES,
+	NETCHECK_NINPUTS
+};
+/* Where an entry was read. */
+struct netcheck_where {
+	const char	*nw_file;	/* borrowed from nc_files */
+	uint32_t	 nw_line;	/* where it starts; 0: unknown */
+	int32_t		 nw_index;	/* JSON: its array index; CSV: -1 */
+};
+struct netcheck_ip {
+	uint8_t		 ni_af;		/* 4 or 6 */
+	uint8_t		 ni_addr[16];	/* IPv4: the first 4, then zeros */
+};
+struct netcheck_prefix {
+	struct netcheck_ip	 np_net;	/* host bits zero */
+	uint8_t			 np_len;
+	struct netcheck_where	 np_where;
+};
+struct netcheck_neigh {
+	struct netcheck_ip	 nn_ip;
+	char			 nn_mac[ADDR_MAC_LEN + 1];
+	int			 nn_vlan;	/* -1: none */
+	char			*nn_dev;	/* or NULL */
+	struct netcheck_where	 nn_where;
+};
+struct netcheck_fdb {
+	char			 nf_mac[ADDR_MAC_LEN + 1];
+	char			*nf_port;
+	int			 nf_vlan;	/* -1: none */
+	struct netcheck_where	 nf_where;
+};
+struct netcheck_node {
+	char			*nd_key;	/* "panel/node" or "node" */
+	char			*nd_server;
+	char			**nd_ports;
+	size_t			 nd_nports;
+	double			 nd_cpu;	/* NAN: not given */
+	double			 nd_memory;	/* MiB */
+	double			 nd_disk;	/* GB */
+	struct netcheck_where	 nd_where;
+};
+/* A switch port of the inventory and the server it belongs to. */
+struct netcheck_port {
+	const char		*npo_port;	/* borrowed from a node */
+	const char		*npo_server;
+	struct netcheck_where	 npo_where;	/* of its node */
+};
+struct netcheck_file {
+	char			*nfl_name;
+	enum netcheck_input	 nfl_input;
+	const char		*nfl_format;	/* "ip -j neigh", "CIDR list" */
+	size_t			 nfl_entries;	/* read */
+	size_t			 nfl_used;	/* kept: live, of the tenant */
+};
+/* The hoster's view of the network, as loaded from its files. */
+struct netcheck {
+	char			*nc_tenant;	/* NetBox data: or NULL */
+	double			 nc_ratio_cpu;
+	double			 nc_ratio_memory;
+	double			 nc_ratio_disk;
+	struct netcheck_file	*nc_files;
+	size_t			 nc_nfiles;
+	size_t			 nc_given[NETCHECK_NINPUTS];	/* files */
+	struct netcheck_prefix	*nc_prefixes;
+	size_t			 nc_nprefixes;
+	struct netcheck_neigh	*nc_neigh;
+	size_t			 nc_nneigh;
+	struct netcheck_fdb	*nc_fdb;
+	size_t			 nc_nfdb;
+	struct netcheck_node	*nc_nodes;	/* sorted by key */
+	size_t			 nc_nnodes;
+	struct netcheck_port	*nc_ports;	/* sorted by port, server */
+	size_t			 nc_nports;
+	size_t			 nc_cap[NETCHECK_NINPUTS];	/* allocated */
+};
+/* One input file being read, for netinput.c, netalloc.c, netnodes.c. */
+struct netinput {
+	struct netcheck		*nx_nc;
+	struct netcheck_file	*nx_file;
+	const char		*nx_name;	/* for messages */
+	uint32_t		*nx_lines;	/* JSON: each element's line */
+	const char		*nx_array;	/* JSON: "results", or "" */
+};
+int		 netinput_load(struct netcheck *, enum netcheck_input,
+		    const char *, char *, size_t, char *);
+const char	*netinput_name(enum netcheck_input);
+void		 netinput_where(const struct netcheck_where *, char *, size_t);
+int		 netinput_ip(const char *, int, struct netcheck_ip *, int *);
+void		 netinput_ip_text(const struct netcheck_ip *, char *, size_t);
+int		 netinput_cmp_ip(const struct netcheck_ip *,
+		    const struct netcheck_ip *);
+int		 netinput_grow(struct netinput *, enum netcheck_input, void **,
+		    size_t, size_t, char *);
+int		 netinput_name_ok(const char *);
+const char	*netinput_quote(const char *, char *, size_t);
+int		 netinput_number(const char *, double *);
+int		 netinput_is_json(const char *, size_t);
+int		 netinput_json(struct netinput *, const char *, size_t,
+		    const char *, json_t **, json_t **, char *);
+void		 netinput_json_where(const struct netinput *, size_t,
+		    struct netcheck_where *);
+void		 netinput_json_err(const struct netinput *, size_t, char *);
+int		 netinput_member_str(const json_t *, const char *,
+		    const char **, char *);
+int		 netalloc_load(struct netinput *, char *, size_t, char *);
+int		 netnodes_load(struct netinput *, char *, size_t, char *);
+struct netcheck	*netcheck_new(void);
+void		 netcheck_free(struct netcheck *);
+int		 netcheck_tenant(struct netcheck *, const char *, char *);
+int		 netcheck_overcommit(struct netcheck *, const char *, char *);
+int		 netcheck_load_file(struct netcheck *, enum netcheck_input,
+		    const char *, char *);
+json_t		*netcheck_records(const char *, const char *, size_t, char *);
+json_t		*netcheck_run(const struct netcheck *, const json_t *, char *);
+
+/* netfind.c: the cross-check's checks, over what netcheck.c read */
+struct netfind_rec {
+	const char			*fr_id;
+	const char			*fr_panel;	/* or NULL */
+	const char			*fr_node;	/* or NULL */
+	double				 fr_cpu;	/* NAN: not shown */
+	double				 fr_memory;
+	double				 fr_disk;
+	const struct netcheck_node	*fr_inv;	/* its inventory node */
+	size_t				 fr_iface;	/* its interfaces */
+	size_t				 fr_nifaces;
+};
+/* An interface of a record, and its MAC if the record shows it. */
+struct netfind_iface {
+	size_t		 fi_rec;
+	size_t		 fi_idx;	/* in the record's "interfaces" */
+	char		 fi_mac[ADDR_MAC_LEN + 1];	/* "": not visible */
+};
+/* An address an interface claims. */
+struct netfind_claim {
+	struct netcheck_ip	 fc_ip;
+	size_t			 fc_iface;
+};
+/* The allocated prefixes of one family and length. */
+struct netfind_group {
+	uint8_t		 fg_af, fg_len;
+	size_t		 fg_start, fg_end;
+};
+struct netfind {
+	const struct netcheck	*fn_nc;
+	struct netfind_rec	*fn_recs;
+	size_t			 fn_nrecs;
+	struct netfind_iface	*fn_ifaces;	/* in record order */
+	size_t			 fn_nifaces;
+	struct netfind_iface	*fn_bymac;	/* the visible MACs, sorted */
+	size_t			 fn_nbymac;
+	struct netfind_claim	*fn_claims;	/* sorted by address */
+	size_t			 fn_nclaims;
+	struct netcheck_prefix	*fn_pfx;	/* longest first */
+	struct netfind_group	*fn_groups;
+	size_t			 fn_ngroups;
+	struct netcheck_neigh	*fn_neigh;	/* sorted by address, MAC */
+	struct netcheck_fdb	*fn_fdb;	/* sorted by MAC, port */
+	json_t			*fn_checks;	/* borrowed from the report */
+	json_t			*fn_findings;
+	size_t			 fn_found;	/* by the current check */
+};
+int		 netfind_index(struct netfind *, char *);
+void		 netfind_all(struct netfind *);
+void		 netfind_clear(struct netfind *);
+
+/* crosscheck.c: sightline crosscheck, and audit --crosscheck */
+int		 crosscheck_cmd(int, char *[]);
+int		 crosscheck_args(int *, char *[], struct netcheck **);
 
 /* metrics.c */
 void		 metrics_request(int);
