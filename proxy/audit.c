@@ -1185,6 +1185,74 @@ audit_crosscheck(struct audit *a)
 }
 
 /*
+ * The latest snapshot's hypervisor cross-check: its details, served at
+ * /v1/snapshots/SEQ/consistency, must hash (RFC 8785, SHA-256) to what the
+ * summary states; each of their findings is one of the audit's, named
+ * "hypervisor/KIND". Returns 0 or -1.
+ */
+static int
+audit_hypervisors(struct audit *a)
+{
+	const json_t	*cc, *f;
+	const char	*want, *kind, *id;
+	json_t		*details;
+	char		 path[64], err[ERR_MAX], hex[SHA256_HEX_LEN + 1];
+	char		*body;
+	size_t		 len, i;
+	json_t		*j;
+
+	if ((cc = json_object_get(a->a_summary, "crosscheck")) == NULL) {
+		audit_ok(a, "hypervisors", "snapshot %llu has no hypervisor "
+		    "cross-check: the reseller configured no hypervisor",
+		    (unsigned long long)a->a_seq);
+		return 0;
+	}
+	if ((want = json_string_value(json_object_get(cc, "sha256"))) ==
+	    NULL) {
+		audit_fail(a, "malformed", "snapshot %llu: the summary's "
+		    "crosscheck has no sha256", (unsigned long long)a->a_seq);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/v1/snapshots/%llu/consistency",
+	    (unsigned long long)a->a_seq);
+	if ((j = audit_get_json(a, "not-in-log", path, NULL)) == NULL)
+		return -1;
+	details = json_object_get(j, "crosscheck");
+	if ((body = canon_dump(details, &len, err)) == NULL) {
+		audit_fail(a, "malformed", "%s: %s", path, err);
+		json_decref(j);
+		return -1;
+	}
+	crypto_sha256_hex(body, len, hex);
+	free(body);
+	if (strcmp(hex, want) != 0 || !json_is_object(details)) {
+		audit_fail(a, "crosscheck-mismatch", "snapshot %llu: the "
+		    "hypervisor cross-check served does not hash to the SHA-256 "
+		    "its summary states", (unsigned long long)a->a_seq);
+		json_decref(j);
+		return -1;
+	}
+	audit_ok(a, "hypervisors", "snapshot %llu: the hypervisor cross-check "
+	    "of %lld nodes and %lld domains hashes to its summary's",
+	    (unsigned long long)a->a_seq,
+	    (long long)json_integer_value(json_object_get(cc, "nodes")),
+	    (long long)json_integer_value(json_object_get(cc, "domains")));
+	json_array_foreach(json_object_get(details, "findings"), i, f) {
+		kind = json_string_value(json_object_get(f, "kind"));
+		id = json_string_value(json_object_get(f, "id"));
+		audit_finding(a, "hypervisor", "%s: panel %s, node %s%s%s",
+		    kind != NULL ? kind : "?",
+		    json_string_value(json_object_get(f, "panel")),
+		    json_string_value(json_object_get(f, "node")) != NULL ?
+		    json_string_value(json_object_get(f, "node")) : "-",
+		    id != NULL ? ", VPS " : "", id != NULL ? id : "");
+	}
+	json_object_set(a->a_report, "hypervisors", details);
+	json_decref(j);
+	return 0;
+}
+
+/*
  * Run an audit. Returns the report, a new JSON object (see sightline(1)):
  * its "exit" member is 0 when everything verified, 1 when it verified
  * with findings, 2 when something failed to verify. NULL only when
@@ -1215,7 +1283,8 @@ audit_run(const struct audit_opts *o)
 	}
 	if (audit_checkpoint(&a) == -1 || audit_consistency(&a) == -1)
 		goto done;
-	if (audit_snapshot(&a) == 0 && audit_records(&a) == 0)
+	if (audit_snapshot(&a) == 0 && audit_records(&a) == 0 &&
+	    audit_hypervisors(&a) == 0)
 		audit_changes(&a);
 	if (audit_failed(&a))
 		goto done;

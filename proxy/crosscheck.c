@@ -178,32 +178,17 @@ crosscheck_args(int *argc, char *argv[], struct netcheck **ncp)
 	return 1;
 }
 
-/* A verifier key: the key itself, or a file whose first line it is. */
+/* The deployment's verifier key (keys_vkey_load); -1 after saying why. */
 static int
 cc_vkey(const char *arg, struct keys_vkey *vk)
 {
-	char	 err[ERR_MAX], *text = NULL;
-	size_t	 len;
-	int	 rc;
+	char	 err[ERR_MAX];
 
-	if (access(arg, F_OK) == 0) {
-		if ((text = file_read(arg, KEYS_FILE_MAX, &len, err)) == NULL) {
-			fprintf(stderr, "sightline: %s\n", err);
-			return -1;
-		}
-		text[strcspn(text, "\r\n")] = '\0';
+	if (keys_vkey_load(arg, vk, err) == -1) {
+		fprintf(stderr, "sightline: %s\n", err);
+		return -1;
 	}
-	rc = keys_vkey_parse(text != NULL ? text : arg, vk, err);
-	if (rc == -1)
-		fprintf(stderr, "sightline: verifier key %s: %s\n", arg, err);
-	else if (vk->vk_type != NOTE_SIGTYPE_ED25519) {
-		fprintf(stderr, "sightline: verifier key %s: not the "
-		    "deployment's signing key (type 0x01)\n", arg);
-		keys_vkey_clear(vk);
-		rc = -1;
-	}
-	free(text);
-	return rc;
+	return 0;
 }
 
 /* A failure: exit 2, said in the report (and on standard error). */

@@ -191,6 +191,40 @@ keys_vkey_parse(const char *s, struct keys_vkey *vk, char *err)
 	return 0;
 }
 
+/*
+ * The deployment's verifier key, from a command-line argument: the key
+ * itself ("NAME+KEYID+BASE64"), or a file whose first line it is. A
+ * witness's cosignature key (type 0x04) is refused: only the signing key
+ * verifies answers. Returns 0, or -1 with a reason that names arg.
+ */
+int
+keys_vkey_load(const char *arg, struct keys_vkey *vk, char *err)
+{
+	char	 why[ERR_MAX], *text = NULL;
+	size_t	 len;
+	int	 rc;
+
+	if (access(arg, F_OK) == 0) {
+		if ((text = file_read(arg, KEYS_FILE_MAX, &len, why)) == NULL) {
+			err_set(err, "%s", why);
+			return -1;
+		}
+		text[strcspn(text, "\r\n")] = '\0';
+	}
+	rc = keys_vkey_parse(text != NULL ? text : arg, vk, why);
+	if (rc == -1)
+		err_set(err, "verifier key %s: %s", arg, why);
+	else if (vk->vk_type != NOTE_SIGTYPE_ED25519) {
+		err_set(err, "verifier key %s: type 0x%02x is a witness's "
+		    "cosignature key, not the deployment's signing key (0x01)",
+		    arg, vk->vk_type);
+		keys_vkey_clear(vk);
+		rc = -1;
+	}
+	free(text);
+	return rc;
+}
+
 void
 keys_vkey_clear(struct keys_vkey *vk)
 {

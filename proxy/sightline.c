@@ -226,36 +226,17 @@ cmd_keygen(int argc, char *argv[])
 	return 0;
 }
 
-/*
- * A verifier key from an argument: the key itself ("NAME+KEYID+BASE64"),
- * or a file whose first line it is. Returns 0, or -1 after saying why.
- */
+/* The deployment's verifier key (keys_vkey_load); -1 after saying why. */
 static int
 load_vkey(const char *arg, struct keys_vkey *vk)
 {
-	char	 err[ERR_MAX], *text = NULL;
-	size_t	 len;
-	int	 rc;
+	char	 err[ERR_MAX];
 
-	if (access(arg, F_OK) == 0) {
-		if ((text = file_read(arg, KEYS_FILE_MAX, &len, err)) == NULL) {
-			fprintf(stderr, "sightline: %s\n", err);
-			return -1;
-		}
-		text[strcspn(text, "\r\n")] = '\0';
+	if (keys_vkey_load(arg, vk, err) == -1) {
+		fprintf(stderr, "sightline: %s\n", err);
+		return -1;
 	}
-	rc = keys_vkey_parse(text != NULL ? text : arg, vk, err);
-	if (rc == -1)
-		fprintf(stderr, "sightline: verifier key %s: %s\n", arg, err);
-	else if (vk->vk_type != NOTE_SIGTYPE_ED25519) {
-		fprintf(stderr, "sightline: verifier key %s: type 0x%02x is a "
-		    "witness's cosignature key, not the deployment's signing "
-		    "key (0x01)\n", arg, vk->vk_type);
-		keys_vkey_clear(vk);
-		rc = -1;
-	}
-	free(text);
-	return rc;
+	return 0;
 }
 
 /* All of a file, or of standard input for "-" or NULL. */

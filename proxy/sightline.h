@@ -201,6 +201,7 @@ uint32_t	 keys_id(const char *, const uint8_t[ED25519_KEY_LEN]);
 uint32_t	 keys_id_type(const char *, uint8_t,
 		    const uint8_t[ED25519_KEY_LEN]);
 int		 keys_vkey_parse(const char *, struct keys_vkey *, char *);
+int		 keys_vkey_load(const char *, struct keys_vkey *, char *);
 void		 keys_vkey_clear(struct keys_vkey *);
 struct keys	*keys_load(const char *, const char *, char *);
 struct keys	*keys_ref(struct keys *);

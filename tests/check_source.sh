@@ -44,7 +44,7 @@ only 'sqlite3\.h' proxy/store.c
 only 'libvirt/' proxy/libvirt.c
 only 'event2/(http|buffer|bufferevent|listener|keyvalq)' proxy/front.c
 only 'event2/event\.h' proxy/front.c proxy/upstream.c proxy/panel.c proxy/sightlined.c \
-    proxy/snapshot.c
+    proxy/snapshot.c proxy/hvlist.c
 
 nocomment=
 for f in $files; do
