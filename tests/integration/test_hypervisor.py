@@ -118,6 +118,23 @@ def evidence(env, rid, records, desc):
     return mine[0]["hypervisor"] if mine else None
 
 
+def audit(env, desc):
+    """`sightline audit` of the current snapshot; returns (exit, report)."""
+    tok = env.path("hoster.token")
+    with open(tok, "w") as f:
+        f.write(env.token + "\n")
+    os.chmod(tok, 0o600)
+    r = run([SIGHTLINE, "audit", "http://127.0.0.1:%d" % env.plain_port,
+             "--key", env.vkey, "--state", env.path("audit"),
+             "--token-file", tok, "--json"])
+    try:
+        return r.returncode, json.loads(r.stdout)
+    except ValueError:
+        t.ok(False, "%s: the audit's report is JSON" % desc,
+             r.stdout + r.stderr)
+        return r.returncode, {}
+
+
 def counts_of(findings):
     c = {k: 0 for k in KINDS}
     for f in findings:
@@ -201,6 +218,13 @@ def main():
 
         s2 = snapshot(env)
         t.eq(s2["seq"], seq, "nothing changed anywhere: no new snapshot")
+        rc, rep = audit(env, "clean")
+        t.eq(rc, 0, "clean: the audit verifies", json.dumps(rep)[:600])
+        t.ok(any(c.get("check") == "hypervisors" and c["ok"] and
+                 "hashes to its summary" in c["detail"]
+                 for c in rep.get("checks", [])),
+             "clean: the audit checked the cross-check against the summary",
+             json.dumps(rep.get("checks"))[:600])
         hv = evidence(env, "vz/1001", records, "clean")
         t.eq(hv, {"status": "consistent", "findings": []},
              "clean: the evidence says the VPS matches its domain")
@@ -226,6 +250,11 @@ def main():
              "hidden VM: its name committed", json.dumps(dom))
         t.lacks(env.get("/v1/snapshots/%d/consistency" % seq).text(),
                 "intruder-vm", "hidden VM: its name is nowhere served")
+        rc, rep = audit(env, "hidden VM")
+        t.eq(rc, 1, "hidden VM: the audit verifies, with a finding")
+        t.ok([f for f in rep.get("findings", [])
+              if f.get("finding") == "hypervisor" and "hidden-vm" in f["detail"]],
+             "hidden VM: the audit reports it", json.dumps(rep)[:600])
         db = sqlite3.connect(env.path("state/state.db"))
         rows = [r[0] for r in db.execute(
             "SELECT disclosures FROM crosscheck WHERE disclosures "
