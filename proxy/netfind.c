@@ -379,10 +379,12 @@ netfind_index(struct netfind *n, char *err)
 		if (n->fn_ifaces[i].fi_mac[0] != '\0')
 			n->fn_bymac[n->fn_nbymac++] = n->fn_ifaces[i];
 	qsort(n->fn_bymac, n->fn_nbymac, sizeof(*n->fn_bymac), find_cmp_mac);
-	qsort(n->fn_claims, n->fn_nclaims, sizeof(*n->fn_claims), find_cmp_claim);
+	qsort(n->fn_claims, n->fn_nclaims, sizeof(*n->fn_claims),
+	    find_cmp_claim);
 	memcpy(n->fn_pfx, nc->nc_prefixes,
 	    nc->nc_nprefixes * sizeof(*n->fn_pfx));
-	qsort(n->fn_pfx, nc->nc_nprefixes, sizeof(*n->fn_pfx), find_cmp_prefix);
+	qsort(n->fn_pfx, nc->nc_nprefixes, sizeof(*n->fn_pfx),
+	    find_cmp_prefix);
 	for (i = 0; i < nc->nc_nprefixes; i++) {
 		g = n->fn_ngroups > 0 ? &n->fn_groups[n->fn_ngroups - 1] : NULL;
 		if (g == NULL || g->fg_af != n->fn_pfx[i].np_net.ni_af ||
@@ -535,9 +537,9 @@ find_mac_mismatch(struct netfind *n)
 		    &e->nn_where, "%s is attested with MAC %s, and answers "
 		    "from %s%s (%s)", ip, att, e->nn_mac, also, ew);
 	}
-	find_check(n, "mac-mismatch", 1, "%zu live addresses claimed by a record "
-	    "with a visible MAC compared; %zu claimed with the MAC not visible "
-	    "(committed), not checked", checked, hidden);
+	find_check(n, "mac-mismatch", 1, "%zu live addresses claimed by a "
+	    "record with a visible MAC compared; %zu claimed with the MAC not "
+	    "visible (committed), not checked", checked, hidden);
 }
 
 static void
@@ -558,8 +560,8 @@ find_outside(struct netfind *n)
 			continue;
 		netinput_ip_text(&n->fn_claims[i].fc_ip, ip, sizeof(ip));
 		find_claimants(n, i, count, who, sizeof(who));
-		find_add(n, "outside-allocation", find_claim_ids(n, i, count), ip,
-		    ip, NULL, NULL, "%s, attested by %s, is outside every "
+		find_add(n, "outside-allocation", find_claim_ids(n, i, count),
+		    ip, who, NULL, NULL, "%s, attested by %s, is outside every "
 		    "allocated prefix", ip, who);
 	}
 	find_check(n, "outside-allocation", 1, "%zu attested addresses against "
@@ -579,9 +581,9 @@ find_duplicate_ip(struct netfind *n)
 			continue;
 		netinput_ip_text(&n->fn_claims[i].fc_ip, ip, sizeof(ip));
 		find_claimants(n, i, count, who, sizeof(who));
-		find_add(n, "duplicate-ip", find_claim_ids(n, i, count), ip, who,
-		    NULL, NULL, "%s is attested by %zu interfaces: %s", ip,
-		    count, who);
+		find_add(n, "duplicate-ip", find_claim_ids(n, i, count), ip,
+		    who, NULL, NULL, "%s is attested by %zu interfaces: %s",
+		    ip, count, who);
 	}
 	find_check(n, "duplicate-ip", 1, "%zu attested addresses", addrs);
 }
@@ -700,8 +702,8 @@ find_wrong_port(struct netfind *n)
 				find_ports_of(n, rec, &n->fn_ifaces[k]);
 			}
 	}
-	find_check(n, "wrong-port", 1, "%zu visible MACs of records on nodes of "
-	    "the inventory, against %zu forwarding entries; %zu records on no "
+	find_check(n, "wrong-port", 1, "%zu visible MACs of records on nodes "
+	    "of the inventory, against %zu forwarding entries; %zu records on no "
 	    "node of the inventory, not checked%s%s%s", macs,
 	    n->fn_nc->nc_nfdb, lost, lost > 0 ? ": " : "", unknown,
 	    lost > FIND_NAMES_SHOWN ? ", ..." : "");
@@ -765,9 +767,9 @@ find_over_capacity(struct netfind *n)
 			find_add(n, "over-capacity", json_pack("[s]",
 			    nd->nd_key), NULL, att, obs, &nd->nd_where,
 			    "node %s (server %s): its %zu records attest %s "
-			    "%.15g, more than its capacity times the overcommit "
-			    "ratio, %s", nd->nd_key, nd->nd_server, count[i],
-			    what[j], sum[i][j], obs);
+			    "%.15g, more than its capacity times the "
+			    "overcommit ratio, %s", nd->nd_key, nd->nd_server,
+			    count[i], what[j], sum[i][j], obs);
 		}
 	}
 	find_check(n, "over-capacity", 1, "%zu nodes of the inventory, ratios "
