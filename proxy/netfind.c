@@ -703,8 +703,8 @@ find_wrong_port(struct netfind *n)
 			}
 	}
 	find_check(n, "wrong-port", 1, "%zu visible MACs of records on nodes "
-	    "of the inventory, against %zu forwarding entries; %zu records on no "
-	    "node of the inventory, not checked%s%s%s", macs,
+	    "of the inventory, against %zu forwarding entries; %zu records "
+	    "on no node of the inventory, not checked%s%s%s", macs,
 	    n->fn_nc->nc_nfdb, lost, lost > 0 ? ": " : "", unknown,
 	    lost > FIND_NAMES_SHOWN ? ", ..." : "");
 }
