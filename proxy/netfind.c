@@ -147,9 +147,9 @@ static const struct netcheck_prefix *
 find_allocated(const struct netfind *n, const struct netcheck_ip *ip)
 {
 	const struct netfind_group	*g;
-	struct netcheck_ip	 m;
-	size_t			 gi, lo, hi, mid, i;
-	int			 c;
+	struct netcheck_ip		 m;
+	size_t				 gi, lo, hi, mid, i;
+	int				 c;
 
 	for (gi = 0; gi < n->fn_ngroups; gi++) {
 		g = &n->fn_groups[gi];
@@ -261,12 +261,12 @@ find_node(const struct netcheck *nc, const char *panel, const char *node)
  * detail is a sentence that says it all, for audit's report.
  */
 static void
-find_find(struct netfind *n, const char *kind, json_t *ids, const char *address,
+find_add(struct netfind *n, const char *kind, json_t *ids, const char *address,
     const char *attested, const char *observed,
     const struct netcheck_where *w, const char *fmt, ...)
     __attribute__((__format__(printf, 8, 9)));
 static void
-find_find(struct netfind *n, const char *kind, json_t *ids, const char *address,
+find_add(struct netfind *n, const char *kind, json_t *ids, const char *address,
     const char *attested, const char *observed,
     const struct netcheck_where *w, const char *fmt, ...)
 {
@@ -337,7 +337,7 @@ find_claimants(const struct netfind *n, size_t first, size_t count, char *out,
     size_t len)
 {
 	const struct netfind_iface	*f;
-	size_t			 i, o = 0;
+	size_t				 i, o = 0;
 
 	*out = '\0';
 	for (i = first; i < first + count && o < len; i++) {
@@ -379,10 +379,12 @@ netfind_index(struct netfind *n, char *err)
 		if (n->fn_ifaces[i].fi_mac[0] != '\0')
 			n->fn_bymac[n->fn_nbymac++] = n->fn_ifaces[i];
 	qsort(n->fn_bymac, n->fn_nbymac, sizeof(*n->fn_bymac), find_cmp_mac);
-	qsort(n->fn_claims, n->fn_nclaims, sizeof(*n->fn_claims), find_cmp_claim);
+	qsort(n->fn_claims, n->fn_nclaims, sizeof(*n->fn_claims),
+	    find_cmp_claim);
 	memcpy(n->fn_pfx, nc->nc_prefixes,
 	    nc->nc_nprefixes * sizeof(*n->fn_pfx));
-	qsort(n->fn_pfx, nc->nc_nprefixes, sizeof(*n->fn_pfx), find_cmp_prefix);
+	qsort(n->fn_pfx, nc->nc_nprefixes, sizeof(*n->fn_pfx),
+	    find_cmp_prefix);
 	for (i = 0; i < nc->nc_nprefixes; i++) {
 		g = n->fn_ngroups > 0 ? &n->fn_groups[n->fn_ngroups - 1] : NULL;
 		if (g == NULL || g->fg_af != n->fn_pfx[i].np_net.ni_af ||
@@ -463,7 +465,7 @@ find_unclaimed(struct netfind *n)
 		netinput_ip_text(&p->np_net, net, sizeof(net));
 		netinput_where(&p->np_where, pw, sizeof(pw));
 		netinput_where(&e->nn_where, ew, sizeof(ew));
-		find_find(n, "unclaimed-ip", NULL, ip, NULL, e->nn_mac,
+		find_add(n, "unclaimed-ip", NULL, ip, NULL, e->nn_mac,
 		    &e->nn_where, "%s is live (MAC %s%s%s, %s) inside the "
 		    "allocation %s/%u (%s), and no record claims it", ip,
 		    e->nn_mac, e->nn_dev != NULL ? " on " : "",
@@ -478,7 +480,7 @@ static void
 find_mac_mismatch(struct netfind *n)
 {
 	const struct netcheck_neigh	*e;
-	const struct netfind_iface		*f, *owner;
+	const struct netfind_iface	*f, *owner;
 	char				 ip[ADDR_IP_LEN], ew[PATH_MAX + 32];
 	char				 att[FIND_DETAIL_MAX / 2], also[128];
 	json_t				*ids;
@@ -531,13 +533,13 @@ find_mac_mismatch(struct netfind *n)
 			    n->fn_recs[owner->fi_rec].fr_id);
 		netinput_ip_text(&e->nn_ip, ip, sizeof(ip));
 		netinput_where(&e->nn_where, ew, sizeof(ew));
-		find_find(n, "mac-mismatch", ids, ip, att, e->nn_mac,
+		find_add(n, "mac-mismatch", ids, ip, att, e->nn_mac,
 		    &e->nn_where, "%s is attested with MAC %s, and answers "
 		    "from %s%s (%s)", ip, att, e->nn_mac, also, ew);
 	}
-	find_check(n, "mac-mismatch", 1, "%zu live addresses claimed by a record "
-	    "with a visible MAC compared; %zu claimed with the MAC not visible "
-	    "(committed), not checked", checked, hidden);
+	find_check(n, "mac-mismatch", 1, "%zu live addresses claimed by a "
+	    "record with a visible MAC compared; %zu claimed with the MAC not "
+	    "visible (committed), not checked", checked, hidden);
 }
 
 static void
@@ -558,8 +560,8 @@ find_outside(struct netfind *n)
 			continue;
 		netinput_ip_text(&n->fn_claims[i].fc_ip, ip, sizeof(ip));
 		find_claimants(n, i, count, who, sizeof(who));
-		find_find(n, "outside-allocation", find_claim_ids(n, i, count), ip,
-		    ip, NULL, NULL, "%s, attested by %s, is outside every "
+		find_add(n, "outside-allocation", find_claim_ids(n, i, count),
+		    ip, who, NULL, NULL, "%s, attested by %s, is outside every "
 		    "allocated prefix", ip, who);
 	}
 	find_check(n, "outside-allocation", 1, "%zu attested addresses against "
@@ -579,9 +581,9 @@ find_duplicate_ip(struct netfind *n)
 			continue;
 		netinput_ip_text(&n->fn_claims[i].fc_ip, ip, sizeof(ip));
 		find_claimants(n, i, count, who, sizeof(who));
-		find_find(n, "duplicate-ip", find_claim_ids(n, i, count), ip, who,
-		    NULL, NULL, "%s is attested by %zu interfaces: %s", ip,
-		    count, who);
+		find_add(n, "duplicate-ip", find_claim_ids(n, i, count), ip,
+		    who, NULL, NULL, "%s is attested by %zu interfaces: %s",
+		    ip, count, who);
 	}
 	find_check(n, "duplicate-ip", 1, "%zu attested addresses", addrs);
 }
@@ -590,9 +592,9 @@ static void
 find_duplicate_mac(struct netfind *n)
 {
 	const struct netfind_iface	*f;
-	char			 who[FIND_DETAIL_MAX / 2];
-	json_t			*ids;
-	size_t			 i, j, k, o, macs = 0;
+	char				 who[FIND_DETAIL_MAX / 2];
+	json_t				*ids;
+	size_t				 i, j, k, o, macs = 0;
 
 	for (i = 0; i < n->fn_nbymac; i = j) {
 		for (j = i + 1; j < n->fn_nbymac &&
@@ -613,7 +615,7 @@ find_duplicate_mac(struct netfind *n)
 				    "%s%s interfaces[%zu]", k == i ? "" : ", ",
 				    n->fn_recs[f->fi_rec].fr_id, f->fi_idx);
 		}
-		find_find(n, "duplicate-mac", ids, n->fn_bymac[i].fi_mac, who,
+		find_add(n, "duplicate-mac", ids, n->fn_bymac[i].fi_mac, who,
 		    NULL, NULL, "MAC %s is attested by %zu interfaces: %s",
 		    n->fn_bymac[i].fi_mac, j - i, who);
 	}
@@ -632,7 +634,7 @@ find_ports_of(struct netfind *n, const struct netfind_rec *rec,
 	char				 obs[FIND_DETAIL_MAX / 4];
 	char				 ew[PATH_MAX + 32];
 	size_t				 i, first, count;
-	int				 own = 0, pass;
+	int				 own = 0;
 
 	if ((count = find_fdb_of(n, f->fi_mac, &first)) == 0)
 		return;
@@ -646,37 +648,34 @@ find_ports_of(struct netfind *n, const struct netfind_rec *rec,
 	for (i = first; i < first + count; i++)
 		own |= find_port_of(n->fn_nc, n->fn_fdb[i].nf_port,
 		    nd->nd_server, &other);
-	for (pass = 0; pass < 2; pass++)
-		for (i = first; i < first + count; i++) {
-			e = &n->fn_fdb[i];
-			if (i > first && strcmp(e[-1].nf_port, e->nf_port) == 0)
-				continue;
-			if (find_port_of(n->fn_nc, e->nf_port, nd->nd_server,
-			    &other) || (pass == 0) != (other != NULL) ||
-			    (other == NULL && own))
-				continue;
-			netinput_where(&e->nf_where, ew, sizeof(ew));
-			if (other != NULL)
-				snprintf(obs, sizeof(obs), "port %s (server "
-				    "%s)", e->nf_port, other->npo_server);
-			else
-				snprintf(obs, sizeof(obs), "port %s (no server "
-				    "of the inventory)", e->nf_port);
-			find_find(n, "wrong-port", json_pack("[s]", rec->fr_id),
-			    f->fi_mac, att, obs, &e->nf_where, "MAC %s of %s "
-			    "(node %s, server %s) is seen on %s (%s)%s",
-			    f->fi_mac, rec->fr_id, nd->nd_key, nd->nd_server,
-			    obs, ew, other != NULL ? "" : ", and on none of "
-			    "its server's ports");
-		}
+	for (i = first; i < first + count; i++) {
+		e = &n->fn_fdb[i];
+		if (i > first && strcmp(e[-1].nf_port, e->nf_port) == 0)
+			continue;
+		if (find_port_of(n->fn_nc, e->nf_port, nd->nd_server, &other) ||
+		    (other == NULL && own))
+			continue;
+		netinput_where(&e->nf_where, ew, sizeof(ew));
+		if (other != NULL)
+			snprintf(obs, sizeof(obs), "port %s (server %s)",
+			    e->nf_port, other->npo_server);
+		else
+			snprintf(obs, sizeof(obs), "port %s (no server of the "
+			    "inventory)", e->nf_port);
+		find_add(n, "wrong-port", json_pack("[s]", rec->fr_id),
+		    f->fi_mac, att, obs, &e->nf_where, "MAC %s of %s (node %s, "
+		    "server %s) is seen on %s (%s)%s", f->fi_mac, rec->fr_id,
+		    nd->nd_key, nd->nd_server, obs, ew, other != NULL ? "" :
+		    ", and on none of its server's ports");
+	}
 }
 
 static void
 find_wrong_port(struct netfind *n)
 {
 	const struct netfind_rec	*rec;
-	char			 unknown[FIND_DETAIL_MAX / 2];
-	size_t			 i, k, macs = 0, lost = 0, o = 0;
+	char				 unknown[FIND_DETAIL_MAX / 2];
+	size_t				 i, k, macs = 0, lost = 0, o = 0;
 
 	if (n->fn_nc->nc_given[NETCHECK_FDB] == 0 ||
 	    n->fn_nc->nc_given[NETCHECK_NODES] == 0) {
@@ -703,9 +702,9 @@ find_wrong_port(struct netfind *n)
 				find_ports_of(n, rec, &n->fn_ifaces[k]);
 			}
 	}
-	find_check(n, "wrong-port", 1, "%zu visible MACs of records on nodes of "
-	    "the inventory, against %zu forwarding entries; %zu records on no "
-	    "node of the inventory, not checked%s%s%s", macs,
+	find_check(n, "wrong-port", 1, "%zu visible MACs of records on nodes "
+	    "of the inventory, against %zu forwarding entries; %zu records "
+	    "on no node of the inventory, not checked%s%s%s", macs,
 	    n->fn_nc->nc_nfdb, lost, lost > 0 ? ": " : "", unknown,
 	    lost > FIND_NAMES_SHOWN ? ", ..." : "");
 }
@@ -717,7 +716,7 @@ find_over_capacity(struct netfind *n)
 					    "disk_gb" };
 	const struct netcheck		*nc = n->fn_nc;
 	const struct netcheck_node	*nd;
-	const struct netfind_rec		*rec;
+	const struct netfind_rec	*rec;
 	double				(*sum)[3], cap[3], ratio[3], v[3];
 	char				 att[64], obs[128];
 	size_t				 i, j, *count, lost = 0;
@@ -765,12 +764,12 @@ find_over_capacity(struct netfind *n)
 			    sum[i][j]);
 			snprintf(obs, sizeof(obs), "%.15g x %.15g = %.15g",
 			    cap[j], ratio[j], cap[j] * ratio[j]);
-			find_find(n, "over-capacity", json_pack("[s]",
+			find_add(n, "over-capacity", json_pack("[s]",
 			    nd->nd_key), NULL, att, obs, &nd->nd_where,
 			    "node %s (server %s): its %zu records attest %s "
-			    "%.15g, more than its capacity times the overcommit "
-			    "ratio, %s", nd->nd_key, nd->nd_server, count[i],
-			    what[j], sum[i][j], obs);
+			    "%.15g, more than its capacity times the "
+			    "overcommit ratio, %s", nd->nd_key, nd->nd_server,
+			    count[i], what[j], sum[i][j], obs);
 		}
 	}
 	find_check(n, "over-capacity", 1, "%zu nodes of the inventory, ratios "

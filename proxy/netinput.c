@@ -1,10 +1,11 @@
 /*
  * netinput.c: the hoster's network files, read for the cross-check
- * (netcheck.c), in the formats hosters already have: IP allocations as a
- * CIDR list or a NetBox export (REST API JSON or CSV), neighbour tables
- * from `ip -j neigh` or CSV, forwarding tables from `bridge -j fdb` or
- * CSV, and a node inventory in CSV or JSON. The format is told by the
- * content (JSON starts with "[" or "{"), never by the file's name.
+ * (netcheck.c) in the formats hosters already have. This file reads
+ * neighbour tables (`ip -j neigh`, or CSV ip,mac[,vlan]) and forwarding
+ * tables (`bridge -j fdb`, or CSV mac,port[,vlan]), and holds what the
+ * other readers share: netalloc.c reads IP allocations, netnodes.c the
+ * node inventory. The format is told by the content (JSON starts with
+ * "[" or "{"), never by the file's name.
  *
  * Every entry keeps where it was read, "FILE:LINE" (and its index in a
  * JSON array), for the evidence of a finding. Anything malformed fails

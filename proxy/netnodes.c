@@ -18,7 +18,7 @@
 
 /* A new node at the end of the inventory. Returns it, or NULL. */
 static struct netcheck_node *
-nn_node_new(struct netinput *x, const char *key, const char *server,
+nodes_new(struct netinput *x, const char *key, const char *server,
     const struct netcheck_where *w, char *err)
 {
 	struct netcheck		*nc = x->nx_nc;
@@ -56,7 +56,7 @@ nn_node_new(struct netinput *x, const char *key, const char *server,
 }
 
 static int
-nn_node_port(struct netcheck_node *nd, const char *port, char *err)
+nodes_port(struct netcheck_node *nd, const char *port, char *err)
 {
 	char	 q[NETCHECK_QUOTE_MAX + 1], **p;
 
@@ -86,7 +86,7 @@ nn_node_port(struct netcheck_node *nd, const char *port, char *err)
 
 /* CSV with the header node,server,ports,cpu,memory_mb,disk_gb. */
 static int
-nn_csv(struct netinput *x, char *text, size_t len, char *err)
+nodes_csv(struct netinput *x, char *text, size_t len, char *err)
 {
 	static const char	*names[] = { "node", "server", "ports", "cpu",
 				    "memory_mb", "disk_gb" };
@@ -125,7 +125,7 @@ nn_csv(struct netinput *x, char *text, size_t len, char *err)
 			    "header's", x->nx_name, c.cv_rec, c.cv_nfields);
 			return -1;
 		}
-		if ((nd = nn_node_new(x, c.cv_fields[col[0]],
+		if ((nd = nodes_new(x, c.cv_fields[col[0]],
 		    c.cv_fields[col[1]], &w, err)) == NULL)
 			goto bad;
 		/* Ports are separated by blanks or ';'. */
@@ -137,7 +137,7 @@ nn_csv(struct netinput *x, char *text, size_t len, char *err)
 			p += strcspn(p, " \t;");
 			if (*p != '\0')
 				*p++ = '\0';
-			if (nn_node_port(nd, port, err) == -1)
+			if (nodes_port(nd, port, err) == -1)
 				goto bad;
 		}
 		num[0] = &nd->nd_cpu;
@@ -159,7 +159,7 @@ bad:
 
 /* JSON [{"node", "server", "ports": [], "cpu", "memory_mb", "disk_gb"}] */
 static int
-nn_json(struct netinput *x, char *text, size_t len, char *err)
+nodes_json(struct netinput *x, char *text, size_t len, char *err)
 {
 	static const char	*names[] = { "cpu", "memory_mb", "disk_gb" };
 	struct netcheck_node	*nd;
@@ -184,7 +184,7 @@ nn_json(struct netinput *x, char *text, size_t len, char *err)
 		if (netinput_member_str(e, "node", &key, err) == -1 ||
 		    netinput_member_str(e, "server", &server, err) == -1)
 			goto bad;
-		if ((nd = nn_node_new(x, key, server, &w, err)) == NULL)
+		if ((nd = nodes_new(x, key, server, &w, err)) == NULL)
 			goto bad;
 		ports = json_object_get(e, "ports");
 		if (ports != NULL && !json_is_null(ports) &&
@@ -197,7 +197,7 @@ nn_json(struct netinput *x, char *text, size_t len, char *err)
 				err_set(err, "\"ports\" holds a non-string");
 				goto bad;
 			}
-			if (nn_node_port(nd, json_string_value(v), err) == -1)
+			if (nodes_port(nd, json_string_value(v), err) == -1)
 				goto bad;
 		}
 		num[0] = &nd->nd_cpu;
@@ -225,7 +225,7 @@ done:
 }
 
 static int
-nn_cmp_node(const void *a, const void *b)
+nodes_cmp_node(const void *a, const void *b)
 {
 	const struct netcheck_node	*x = a, *y = b;
 
@@ -233,7 +233,7 @@ nn_cmp_node(const void *a, const void *b)
 }
 
 static int
-nn_cmp_port(const void *a, const void *b)
+nodes_cmp_port(const void *a, const void *b)
 {
 	const struct netcheck_port	*x = a, *y = b;
 	int				 c;
@@ -249,13 +249,14 @@ nn_cmp_port(const void *a, const void *b)
  * so both are errors of the input.
  */
 static int
-nn_index(struct netcheck *nc, char *err)
+nodes_index(struct netcheck *nc, char *err)
 {
 	struct netcheck_port	*p;
 	char			 a[PATH_MAX], b[PATH_MAX];
 	size_t			 i, j, n = 0;
 
-	qsort(nc->nc_nodes, nc->nc_nnodes, sizeof(*nc->nc_nodes), nn_cmp_node);
+	qsort(nc->nc_nodes, nc->nc_nnodes, sizeof(*nc->nc_nodes),
+	    nodes_cmp_node);
 	for (i = 1; i < nc->nc_nnodes; i++)
 		if (strcmp(nc->nc_nodes[i - 1].nd_key,
 		    nc->nc_nodes[i].nd_key) == 0) {
@@ -281,7 +282,7 @@ nn_index(struct netcheck *nc, char *err)
 			p->npo_server = nc->nc_nodes[i].nd_server;
 			p->npo_where = nc->nc_nodes[i].nd_where;
 		}
-	qsort(nc->nc_ports, nc->nc_nports, sizeof(*p), nn_cmp_port);
+	qsort(nc->nc_ports, nc->nc_nports, sizeof(*p), nodes_cmp_port);
 	for (i = 1; i < nc->nc_nports; i++) {
 		p = &nc->nc_ports[i];
 		if (strcmp(p[-1].npo_port, p->npo_port) == 0 &&
@@ -307,7 +308,7 @@ netnodes_load(struct netinput *x, char *text, size_t len, char *err)
 {
 	int	 rc;
 
-	rc = netinput_is_json(text, len) ? nn_json(x, text, len, err) :
-	    nn_csv(x, text, len, err);
-	return rc == 0 ? nn_index(x->nx_nc, err) : -1;
+	rc = netinput_is_json(text, len) ? nodes_json(x, text, len, err) :
+	    nodes_csv(x, text, len, err);
+	return rc == 0 ? nodes_index(x->nx_nc, err) : -1;
 }

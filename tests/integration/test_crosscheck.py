@@ -560,6 +560,80 @@ def test_audit(env, records):
     t.contains(r.stderr, "without --crosscheck", "it says so")
 
 
+def man_blocks():
+    """The literal blocks of sightline(1)'s EXAMPLES, \\e made "\\"."""
+    man = open(os.path.join(os.path.dirname(FIXTURES), "..", "..", "proxy",
+                            "sightline.1")).read()
+    ex = man[man.index(".Sh EXAMPLES"):man.index(".Sh SEE ALSO")]
+    blocks, cur = [], None
+    for line in ex.splitlines():
+        if line.startswith(".Bd -literal"):
+            cur = []
+        elif line == ".Ed" and cur is not None:
+            blocks.append([x.replace("\\e", "\\") for x in cur])
+            cur = None
+        elif cur is not None:
+            cur.append(line)
+    return blocks
+
+
+def commands(block):
+    """The block as [(command words, output lines)], "\\" lines joined."""
+    out, cmd = [], None
+    for line in block:
+        if cmd is not None and cmd.endswith("\\"):
+            cmd = cmd[:-1] + line.strip()
+            out[-1] = (cmd, [])
+        elif line.startswith("$ "):
+            cmd = line[2:]
+            out.append((cmd, []))
+        else:
+            out[-1][1].append(line)
+    return [(c.split(), o) for c, o in out]
+
+
+def test_man_example(env):
+    """sightline(1)'s crosscheck example, with its own files, against the
+    daemon serving the fixtures' records: the output it shows."""
+    block = next(b for b in man_blocks()
+                 if any(x.startswith("$ sightline crosscheck") for x in b))
+    d = env.path("man-example")
+    os.makedirs(d, exist_ok=True)
+    swap = {"https://sightline.reseller.example:8443": url(env),
+            "reseller.example_sightline.vkey": env.vkey,
+            "/etc/sightline-audit/token": token_file(env),
+            "/var/lib/sightline-audit": env.path("man-audit")}
+    for words, output in commands(block):
+        if words[0] == "cat":
+            with open(os.path.join(d, words[1]), "w") as f:
+                f.write("\n".join(output) + "\n")
+            continue
+        r = run([SIGHTLINE] + [swap.get(w, w) for w in words[1:]], cwd=d,
+                timeout=60)
+        t.eq(r.returncode, 1, "sightline(1): $ sightline crosscheck ...: "
+             "exit 1", r.stdout + r.stderr)
+        break
+    # Its output, as shown (the daemon's URL and snapshot differ, and
+    # "..." ends a line cut short).
+    got = r.stdout.splitlines()
+    t.eq(len(got), len(output), "sightline(1): the example's output has "
+         "as many lines", r.stdout)
+    for want, line in zip(output, got):
+        want = want[:-3].rstrip() if want.endswith("...") else want
+        if want.startswith("records "):
+            want = want[:want.index("snapshot=")]
+        t.ok(line.startswith(want), "sightline(1) shows: %s" % want[:60],
+             "got: %r" % line)
+    audit = next(b for b in man_blocks() if "--crosscheck" in " ".join(b))
+    words = commands(audit)[0][0]
+    r = run([SIGHTLINE] + [swap.get(w, w) for w in words[1:]], cwd=d,
+            timeout=120)
+    t.eq(r.returncode, 1, "sightline(1): $ sightline audit ... "
+         "--crosscheck ...: exit 1", r.stdout + r.stderr)
+    t.contains(r.stdout, "finding crosscheck unclaimed-ip: 203.0.113.77 is "
+               "live", "sightline(1)'s audit --crosscheck finds it too")
+
+
 with Env("crosscheck") as env:
     env.start(panel=PANEL)
     recs = records_of(env)
@@ -570,5 +644,6 @@ with Env("crosscheck") as env:
     t.run(test_failures, env, recs)
     t.run(test_offline, env, recs)
     t.run(test_audit, env, recs)
+    t.run(test_man_example, env)
     t.run(test_duplicate, env, recs)
 t.done()
