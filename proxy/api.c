@@ -56,44 +56,6 @@ static void	api_v1(struct state *, struct front_req *, int);
 
 /* ---- helpers ---- */
 
-static int
-api_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/*
- * Percent-decode [s, s+len) into out. Returns 0, or -1 on a bad escape,
- * a NUL byte, or an overlong result.
- */
-static int
-api_decode(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t	 i, o = 0;
-	int	 hi, lo, c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c == '%') {
-			if (i + 2 >= len ||
-			    (hi = api_hex((unsigned char)s[i + 1])) == -1 ||
-			    (lo = api_hex((unsigned char)s[i + 2])) == -1)
-				return -1;
-			c = hi << 4 | lo;
-			i += 2;
-		} else if (c == '+')
-			c = ' ';
-		if (c == '\0' || o + 1 >= outlen)
-			return -1;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 /*
  * Check the query against the names allowed (NULL-terminated) and
  * decode the value of each into vals[i] (empty when absent). Returns 0,
@@ -113,7 +75,7 @@ api_params(struct front_req *fq, const char *const *names,
 		amp = q + strcspn(q, "&");
 		eq = memchr(q, '=', (size_t)(amp - q));
 		n = (size_t)((eq != NULL ? eq : amp) - q);
-		if (n == 0 || api_decode(q, n, name, sizeof(name)) == -1) {
+		if (n == 0 || url_decode(q, n, name, sizeof(name)) == -1) {
 			front_problem(fq, 400, "bad-query", "malformed query "
 			    "parameter name");
 			return -1;
@@ -131,7 +93,7 @@ api_params(struct front_req *fq, const char *const *names,
 			    "\"%s\" given twice", name);
 			return -1;
 		}
-		if (eq == NULL || api_decode(eq + 1, (size_t)(amp - eq - 1),
+		if (eq == NULL || url_decode(eq + 1, (size_t)(amp - eq - 1),
 		    vals[i], API_PARAM_MAX) == -1 || vals[i][0] == '\0') {
 			front_problem(fq, 400, "bad-query", "query parameter "
 			    "\"%s\" needs a value", name);
@@ -491,7 +453,7 @@ api_one(const struct state *st, struct front_req *fq,
 	ssize_t		 at;
 	size_t		 i;
 
-	if (api_decode(rawid, strlen(rawid), id, sizeof(id)) == -1 ||
+	if (url_decode(rawid, strlen(rawid), id, sizeof(id)) == -1 ||
 	    strcspn(id, "/") == 0 || strchr(id, '/') == NULL) {
 		front_problem(fq, 400, "bad-id", "a VPS id is PANEL/NATIVE_ID, "
 		    "e.g. pve/100");

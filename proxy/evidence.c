@@ -796,46 +796,6 @@ evidence_field(void *arg, const char *name)
 	return json_string_value(json_object_get(arg, name));
 }
 
-static int
-evidence_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode [s, s+len) into out. 0, or -1 if malformed or long. */
-static int
-evidence_unescape(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t	 i, o = 0;
-	int	 c, hi, lo;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c == '%') {
-			if (i + 2 >= len ||
-			    (hi = evidence_hexval((unsigned char)s[i + 1])) ==
-			    -1 ||
-			    (lo = evidence_hexval((unsigned char)s[i + 2])) ==
-			    -1)
-				return -1;
-			c = hi << 4 | lo;
-			i += 2;
-		} else if (c == '+')
-			c = ' ';
-		if (c == '\0' || o + 1 >= outlen)
-			return -1;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 /*
  * The request the answer was signed for must be the one for this
  * evidence: GET /v1/evidence with ip= this IP (and at= this snapshot,
@@ -858,9 +818,9 @@ evidence_request(struct evidence_ck *ck, const char *method,
 	while (q != NULL && *q != '\0') {
 		amp = q + strcspn(q, "&");
 		if ((eq = memchr(q, '=', (size_t)(amp - q))) == NULL ||
-		    evidence_unescape(q, (size_t)(eq - q), name,
+		    url_decode(q, (size_t)(eq - q), name,
 		    sizeof(name)) == -1 ||
-		    evidence_unescape(eq + 1, (size_t)(amp - eq - 1), val,
+		    url_decode(eq + 1, (size_t)(amp - eq - 1), val,
 		    sizeof(val)) == -1) {
 			err_set(err, "request: a malformed query parameter");
 			return -1;

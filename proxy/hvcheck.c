@@ -782,36 +782,6 @@ hvcheck_finding_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/*
- * Sort an array of objects in place with cmp. qsort() gives equal keys
- * no order of their own, so the keys must tell every two elements apart:
- * a record has one id, a node one UUID per domain (hvcheck_load_nodes).
- */
-static int
-hvcheck_sort(json_t *arr, int (*cmp)(const void *, const void *))
-{
-	json_t		**v;
-	size_t		 i, n = json_array_size(arr);
-
-	if (n < 2)
-		return 0;
-	if ((v = calloc(n, sizeof(*v))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(arr, i));
-	qsort(v, n, sizeof(*v), cmp);
-	json_array_clear(arr);
-	for (i = 0; i < n; i++)
-		if (json_array_append_new(arr, v[i]) == -1) {
-			while (++i < n)
-				json_decref(v[i]);
-			free(v);
-			return -1;
-		}
-	free(v);
-	return 0;
-}
-
 static int
 hvcheck_node_cmp(const void *a, const void *b)
 {
@@ -851,7 +821,7 @@ hvcheck_nodes(const struct hvcheck *c)
 			return NULL;
 		}
 	}
-	if (hvcheck_sort(arr, hvcheck_node_cmp) == -1) {
+	if (array_sort(arr, hvcheck_node_cmp) == -1) {
 		json_decref(arr);
 		return NULL;
 	}
@@ -915,7 +885,7 @@ hvcheck_details(const struct hv_node *nodes, size_t n, const json_t *records,
 	}
 	if (hvcheck_findings(&c, err) == -1)
 		goto done;
-	if (hvcheck_sort(c.hc_findings, hvcheck_finding_cmp) == -1 ||
+	if (array_sort(c.hc_findings, hvcheck_finding_cmp) == -1 ||
 	    strings_sort(c.hc_disclosures, 0) == -1 ||
 	    (jn = hvcheck_nodes(&c)) == NULL) {
 		err_set(err, "out of memory");

@@ -400,26 +400,7 @@ hyper_by_uuid(const void *a, const void *b)
 static int
 hyper_sort(json_t *arr)
 {
-	json_t		**v;
-	size_t		 i, n = json_array_size(arr);
-
-	if (n < 2)
-		return 0;
-	if ((v = calloc(n, sizeof(*v))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(arr, i));
-	qsort(v, n, sizeof(*v), hyper_by_uuid);
-	json_array_clear(arr);
-	for (i = 0; i < n; i++)
-		if (json_array_append_new(arr, v[i]) == -1) {
-			while (++i < n)
-				json_decref(v[i]);
-			free(v);
-			return -1;
-		}
-	free(v);
-	return 0;
+	return array_sort(arr, hyper_by_uuid);
 }
 
 /*

@@ -116,6 +116,9 @@ int		 path_resolve(const char *, const char *, char *, size_t);
 void		 path_dir(const char *, char *, size_t);
 int		 strings_sort(json_t *, int);
 
+int		 url_decode(const char *, size_t, char *, size_t);
+int		 array_sort(json_t *, int (*)(const void *, const void *));
+
 /* log.c */
 void		 log_init(int);
 int		 log_open(const char *, char *);

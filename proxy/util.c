@@ -588,3 +588,73 @@ done:
 	json_decref(copy);
 	return rc;
 }
+
+static int
+url_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decode [s, s+len) of a query into out ('+' is a space).
+ * Returns 0, or -1 on a bad escape, a NUL byte, or an overlong result.
+ */
+int
+url_decode(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t	 i, o = 0;
+	int	 hi, lo, c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '%') {
+			if (i + 2 >= len ||
+			    (hi = url_hexval((unsigned char)s[i + 1])) == -1 ||
+			    (lo = url_hexval((unsigned char)s[i + 2])) == -1)
+				return -1;
+			c = hi << 4 | lo;
+			i += 2;
+		} else if (c == '+')
+			c = ' ';
+		if (c == '\0' || o + 1 >= outlen)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * Sort a JSON array in place with cmp, which compares two json_t **.
+ * Returns 0, or -1 when memory runs out (the array may then be short).
+ */
+int
+array_sort(json_t *arr, int (*cmp)(const void *, const void *))
+{
+	json_t		**v;
+	size_t		 i, n = json_array_size(arr);
+
+	if (n < 2)
+		return 0;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), cmp);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(arr, v[i]) == -1) {
+			while (++i < n)
+				json_decref(v[i]);
+			free(v);
+			return -1;
+		}
+	free(v);
+	return 0;
+}
