@@ -20,70 +20,20 @@ the cross-check scenarios come with the libvirt tests.
 import ipaddress
 import json
 import os
-import socket
-import subprocess
 import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
-from harness import Tap, Env, PYTHON, SRCDIR, SIGHTLINE, free_port, \
-    run, wait_for  # noqa: E402
+from harness import Tap, Env, SIGHTLINE, run  # noqa: E402
 import sigcheck  # noqa: E402
 import tlog  # noqa: E402
 from npm import canonicalize  # noqa: E402
 
 t = Tap()
-EMU = os.path.join(SRCDIR, "tests", "emu")
 
-# name: (plugin, emulator, credentials line)
-PANELS = {
-    "pve": ("proxmox", "pve_emu.py", harness.PVE_TOKEN),
-    "vz": ("virtualizor", "virtualizor_emu.py",
-           "adminapikey=sightlinekey0000000000000000test&"
-           "adminapipass=sightlinepass000000000000000test"),
-    "svm1": ("solusvm1", "solusvm1_emu.py",
-             "id=sightline&key=CANARY-APIKEY-0123456789abcdef"),
-    "svm2": ("solusvm2", "solusvm2_emu.py",
-             "svm2-test-token-0123456789abcdef"),
-    "vf": ("virtfusion", "virtfusion_emu.py",
-           "vf-test-token-0123456789abcdef"),
-}
-
-
-def start_emulators(env):
-    procs = []
-    for name, (plugin, script, cred) in list(PANELS.items()):
-        port = free_port()
-        err = open(env.path("%s-emu.err" % name), "w")
-        procs.append(subprocess.Popen(
-            [PYTHON, os.path.join(EMU, script), "--listen",
-             "127.0.0.1:%d" % port, "--tls-cert", env.path("server.pem"),
-             "--tls-key", env.path("server.key")],
-            stdout=subprocess.DEVNULL, stderr=err))
-        path = env.path("%s.cred" % name)
-        with open(path, "w") as f:
-            f.write(cred + "\n")
-        os.chmod(path, 0o600)
-        PANELS[name] = (plugin, port, path)
-
-        def up(port=port):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                return True
-            except OSError:
-                return False
-        if not wait_for(up, 20, 0.05):
-            raise RuntimeError("%s emulator did not start" % name)
-    return procs
-
-
-def panels_conf(env):
-    return [{"name": name, "plugin": plugin,
-             "url": "https://127.0.0.1:%d" % port, "credentials": cred,
-             "ca_file": env.path("ca.pem"), "min_refresh_interval": 0,
-             "policy": os.path.join(SRCDIR, "policies", plugin + ".lua")}
-            for name, (plugin, port, cred) in PANELS.items()]
+PANELS = {name: plugin for name, (plugin, _, _)
+          in harness.PANEL_EMULATORS.items()}
 
 
 def hosts(rec):
@@ -187,7 +137,7 @@ def check_preserve(name, e):
     t.eq(p["disks"], [{"storage": d["storage"], "volume": d["volume"]}
                       for d in rec.get("disks") or []],
          "%s: preserve lists the record's volumes with their storage" % name)
-    plugin = PANELS[name][0]
+    plugin = PANELS[name]
     if plugin == "proxmox":
         t.ok("vzdump %s --mode snapshot --compress zstd --storage "
              "BACKUP_STORAGE" % vmid in cmds and
@@ -212,7 +162,7 @@ def check_preserve(name, e):
 
 
 def main(env):
-    env.write_config(env.config(panels=panels_conf(env)))
+    env.write_config(env.config(panels=env.start_panels(list(PANELS))))
     env.start_daemon()
     cli = Cli(env)
     vps = env.get("/v1/vps").json()
@@ -411,13 +361,5 @@ def main(env):
 
 
 with Env("evidence") as env:
-    procs = start_emulators(env)
-    env.emu_port = PANELS["pve"][1]     # the harness's default panel, unused
-    try:
-        t.run(main, env)
-    finally:
-        env.stop_daemon()
-        for p in procs:
-            p.terminate()
-            p.wait(5)
+    t.run(main, env)
 t.done()
