@@ -381,8 +381,10 @@ netfind_index(struct netfind *n, char *err)
 	qsort(n->fn_bymac, n->fn_nbymac, sizeof(*n->fn_bymac), find_cmp_mac);
 	qsort(n->fn_claims, n->fn_nclaims, sizeof(*n->fn_claims),
 	    find_cmp_claim);
-	memcpy(n->fn_pfx, nc->nc_prefixes,
-	    nc->nc_nprefixes * sizeof(*n->fn_pfx));
+	/* An input not given is NULL, which memcpy() may not be passed. */
+	if (nc->nc_nprefixes > 0)
+		memcpy(n->fn_pfx, nc->nc_prefixes,
+		    nc->nc_nprefixes * sizeof(*n->fn_pfx));
 	qsort(n->fn_pfx, nc->nc_nprefixes, sizeof(*n->fn_pfx),
 	    find_cmp_prefix);
 	for (i = 0; i < nc->nc_nprefixes; i++) {
@@ -396,9 +398,12 @@ netfind_index(struct netfind *n, char *err)
 		}
 		g->fg_end = i + 1;
 	}
-	memcpy(n->fn_neigh, nc->nc_neigh, nc->nc_nneigh * sizeof(*n->fn_neigh));
+	if (nc->nc_nneigh > 0)
+		memcpy(n->fn_neigh, nc->nc_neigh,
+		    nc->nc_nneigh * sizeof(*n->fn_neigh));
 	qsort(n->fn_neigh, nc->nc_nneigh, sizeof(*n->fn_neigh), find_cmp_neigh);
-	memcpy(n->fn_fdb, nc->nc_fdb, nc->nc_nfdb * sizeof(*n->fn_fdb));
+	if (nc->nc_nfdb > 0)
+		memcpy(n->fn_fdb, nc->nc_fdb, nc->nc_nfdb * sizeof(*n->fn_fdb));
 	qsort(n->fn_fdb, nc->nc_nfdb, sizeof(*n->fn_fdb), find_cmp_fdb);
 	return 0;
 }

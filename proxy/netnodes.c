@@ -255,8 +255,9 @@ nodes_index(struct netcheck *nc, char *err)
 	char			 a[PATH_MAX], b[PATH_MAX];
 	size_t			 i, j, n = 0;
 
-	qsort(nc->nc_nodes, nc->nc_nnodes, sizeof(*nc->nc_nodes),
-	    nodes_cmp_node);
+	if (nc->nc_nnodes > 1)
+		qsort(nc->nc_nodes, nc->nc_nnodes, sizeof(*nc->nc_nodes),
+		    nodes_cmp_node);
 	for (i = 1; i < nc->nc_nnodes; i++)
 		if (strcmp(nc->nc_nodes[i - 1].nd_key,
 		    nc->nc_nodes[i].nd_key) == 0) {
