@@ -721,8 +721,11 @@ api_snapshot_one(struct front_req *fq, const char *rest)
 		consistency = 1;
 	}
 	len = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-	if (len >= sizeof(rawseq))
-		len = sizeof(rawseq) - 1;
+	if (len >= sizeof(rawseq)) {
+		front_problem(fq, 400, "bad-query", "a snapshot's seq must be "
+		    "a number from 0 to %lld", LLONG_MAX);
+		return;
+	}
 	memcpy(rawseq, rest, len);
 	rawseq[len] = '\0';
 	if ((seq = api_number(fq, "a snapshot's seq", rawseq, 0,

@@ -1215,7 +1215,8 @@ audit_hypervisors(struct audit *a)
 	}
 	snprintf(path, sizeof(path), "/v1/snapshots/%llu/consistency",
 	    (unsigned long long)a->a_seq);
-	if ((j = audit_get_json(a, "not-in-log", path, NULL)) == NULL)
+	if ((j = audit_get_json(a, "crosscheck-unavailable", path, NULL)) ==
+	    NULL)
 		return -1;
 	details = json_object_get(j, "crosscheck");
 	if ((body = canon_dump(details, &len, err)) == NULL) {

@@ -17,70 +17,25 @@ same way, and the answer is signed like any other.
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-import harness  # noqa: E402
-from harness import Tap, Env, PYTHON, SRCDIR, free_port, wait_for  # noqa: E402
+from harness import Tap, Env, PANEL_EMULATORS as PANELS  # noqa: E402
 import sigcheck  # noqa: E402
 from npm import canonicalize  # noqa: E402
 
 t = Tap()
-EMU = os.path.join(SRCDIR, "tests", "emu")
 
-# name: (plugin, emulator, credentials line)
-PANELS = {
-    "pve": ("proxmox", "pve_emu.py", harness.PVE_TOKEN),
-    "vz": ("virtualizor", "virtualizor_emu.py",
-           "adminapikey=sightlinekey0000000000000000test&"
-           "adminapipass=sightlinepass000000000000000test"),
-    "svm1": ("solusvm1", "solusvm1_emu.py",
-             "id=sightline&key=CANARY-APIKEY-0123456789abcdef"),
-    "svm2": ("solusvm2", "solusvm2_emu.py",
-             "svm2-test-token-0123456789abcdef"),
-    "vf": ("virtfusion", "virtfusion_emu.py",
-           "vf-test-token-0123456789abcdef"),
-}
 CUSTOMERS = ("alice", "bob", "carol")
 KEEP_ALL = 'return { record = { ["*"] = "keep" }, node = { ["*"] = "keep" } }\n'
 
 
-def start_emulators(env):
-    procs = []
-    for name, (plugin, script, cred) in PANELS.items():
-        port = free_port()
-        err = open(env.path("%s-emu.err" % name), "w")
-        procs.append(subprocess.Popen(
-            [PYTHON, os.path.join(EMU, script), "--listen",
-             "127.0.0.1:%d" % port, "--tls-cert", env.path("server.pem"),
-             "--tls-key", env.path("server.key")],
-            stdout=subprocess.DEVNULL, stderr=err))
-        path = env.path("%s.cred" % name)
-        with open(path, "w") as f:
-            f.write(cred + "\n")
-        os.chmod(path, 0o600)
-        PANELS[name] = (plugin, port, path)
-
-        def up(port=port):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                return True
-            except OSError:
-                return False
-        if not wait_for(up, 20, 0.05):
-            raise RuntimeError("%s emulator did not start" % name)
-    return procs
-
-
 def panels_conf(env, policy=None):
-    return [{"name": name, "plugin": plugin,
-             "url": "https://127.0.0.1:%d" % port, "credentials": cred,
-             "ca_file": env.path("ca.pem"),
-             "policy": policy or os.path.join(SRCDIR, "policies",
-                                              plugin + ".lua")}
-            for name, (plugin, port, cred) in PANELS.items()]
+    """Every panel's configuration (harness.start_panels, once), with
+    policy instead of the default ones if given."""
+    if not hasattr(env, "panels"):
+        env.panels = env.start_panels()
+    return [dict(p, policy=policy or p["policy"]) for p in env.panels]
 
 
 def customer(rec):
@@ -222,14 +177,6 @@ def run_redacted(env, raw):
 
 
 with Env("panels") as env:
-    procs = start_emulators(env)
-    env.emu_port = PANELS["pve"][1]     # the harness's default panel, unused
-    try:
-        raw = run_raw(env)
-        t.run(run_redacted, env, raw)
-    finally:
-        env.stop_daemon()
-        for p in procs:
-            p.terminate()
-            p.wait(5)
+    raw = run_raw(env)
+    t.run(run_redacted, env, raw)
 t.done()

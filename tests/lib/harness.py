@@ -343,15 +343,16 @@ class Env:
         """The configuration as a dict; start() writes it as Lua."""
         self.port = self.port or free_port()
         self.plain_port = self.plain_port or free_port()
-        p = {"name": "pve", "plugin": "proxmox",
-             "url": "https://127.0.0.1:%d" % (self.emu_port or 1),
-             "credentials": self.cred_path,
-             "ca_file": self.path("ca.pem"), "policy": POLICY}
-        if self.emu is not None and not self.emu_tls:
-            p["url"] = "http://127.0.0.1:%d" % self.emu_port
-            del p["ca_file"]
-        p.update(panel or {})
-        p = {k: v for k, v in p.items() if v is not None}
+        if panels is None:
+            p = {"name": "pve", "plugin": "proxmox",
+                 "url": "https://127.0.0.1:%d" % self.emu_port,
+                 "credentials": self.cred_path,
+                 "ca_file": self.path("ca.pem"), "policy": POLICY}
+            if self.emu is not None and not self.emu_tls:
+                p["url"] = "http://127.0.0.1:%d" % self.emu_port
+                del p["ca_file"]
+            p.update(panel or {})
+            panels = [{k: v for k, v in p.items() if v is not None}]
         cf = {
             "listen": listen or [
                 {"address": "127.0.0.1", "port": self.port},
@@ -366,7 +367,7 @@ class Env:
             "hosters": hosters or [
                 {"name": "noc", "token_sha256": sha256_hex(self.token),
                  "pve_token_id": HOSTER_PVE_ID}],
-            "panels": panels if panels is not None else [p],
+            "panels": panels,
             "log": self.log_path,
         }
         cf.update(extra or {})
